@@ -1,0 +1,43 @@
+# Everything a fresh Debian machine needs, installed and started by the project itself.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: setup venv docker images demo test test-fast lint bench gvisor clean
+
+setup: venv docker images
+
+venv: $(STAMP)
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+docker:
+	@bash scripts/ensure-docker.sh
+
+images: venv docker
+	$(BIN)/sandbox images build
+
+## The main job: verify every exercise, then grade an example submission and a whole example class.
+demo: setup
+	$(BIN)/sandbox verify
+	-$(BIN)/sandbox check exercises/http-handler/starter --exercise http-handler
+
+## The test suite: lint, unit tests, then integration and adversarial tests on real Docker.
+test: setup lint
+	$(BIN)/python -m pytest
+
+test-fast: venv
+	$(BIN)/python -m pytest tests/unit
+
+lint: venv
+	$(BIN)/ruff check sandbox tests bench graders
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/check_overhead.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,426 @@
+"""Grader for "Authentication: store passwords safely".
+
+The app is started once per session; every test registers its own users (uuid-based
+names), so the tests do not depend on each other or on their order.
+"""
+
+import base64
+import hashlib
+import json
+import re
+import sqlite3
+import uuid
+
+import pytest
+
+from sandbox.grading import describe, open_sqlite_readonly
+
+DB_NAME = "users.db"
+GENERIC_ERROR = "invalid username or password"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def new_username() -> str:
+    return f"user-{uuid.uuid4().hex[:12]}"
+
+
+def new_password() -> str:
+    # Contains characters that can never appear in a hex digest, and is unique per test,
+    # so finding it inside a stored value is never a coincidence.
+    return f"Correct-Horse-{uuid.uuid4().hex[:10]}-Battery!"
+
+
+def register(app, username: str, password: str):
+    return app.post("/register", json={"username": username, "password": password})
+
+
+def login(app, username: str, password: str):
+    return app.post("/login", json={"username": username, "password": password})
+
+
+def register_ok(app, username: str, password: str) -> None:
+    r = register(app, username, password)
+    assert r.status_code == 201, (
+        f"POST /register {{'username': {username!r}, 'password': ...}} returned "
+        f"{describe(r)}; expected 201 for a new username"
+    )
+
+
+def query_db(app, sql: str, params: tuple = ()) -> list:
+    path = app.workdir / DB_NAME
+    if not path.exists():
+        pytest.fail(
+            f"no {DB_NAME} in the app's working directory after a successful registration; "
+            f"keep the users in the SQLite file {DB_NAME} (relative path, in the cwd)"
+        )
+    try:
+        conn = open_sqlite_readonly(path)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        pytest.fail(
+            f"could not read {DB_NAME} ({exc}); it must contain the table "
+            f"users(username TEXT PRIMARY KEY, password_hash TEXT NOT NULL)"
+        )
+
+
+def stored_value(app, username: str) -> str:
+    rows = query_db(app, "SELECT password_hash FROM users WHERE username = ?", (username,))
+    assert rows, (
+        f"registered {username!r} (got 201) but found no row with that username in "
+        f"table users of {DB_NAME}"
+    )
+    value = rows[0][0]
+    if isinstance(value, bytes):  # e.g. bcrypt.hashpw() stored without .decode()
+        value = value.decode("ascii", errors="replace")
+    assert isinstance(value, str) and value, (
+        f"users.password_hash for {username!r} is {value!r}; expected the hash as text"
+    )
+    return value
+
+
+def fast_digests(username: str, password: str) -> dict[str, str]:
+    """Hex digests of fast hashes an app might have used, with and without naive salts."""
+    inputs = {
+        "the password": password,
+        "username + password": username + password,
+        "password + username": password + username,
+        "username:password": f"{username}:{password}",
+        "password:username": f"{password}:{username}",
+    }
+    for salt in ("salt", "pepper", "secret", "somesalt", "s3cr3t"):
+        inputs[f"{salt!r} + password"] = salt + password
+        inputs[f"password + {salt!r}"] = password + salt
+    digests = {}
+    for algo in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512"):
+        for label, text in inputs.items():
+            digests[f"{algo}({label})"] = hashlib.new(algo, text.encode()).hexdigest()
+    return digests
+
+
+# Accepted slow, salted formats. Each entry: name, regex, check(match) -> problem or None.
+def _werkzeug_scrypt(m: re.Match) -> str | None:
+    n = int(m["n"])
+    if n < 2**14:
+        return f"scrypt with N={n} is too cheap; use N >= 16384 (werkzeug's default is 32768)"
+    return None
+
+
+def _werkzeug_pbkdf2(m: re.Match) -> str | None:
+    iterations = int(m["iterations"])
+    if iterations < 100_000:
+        return (
+            f"pbkdf2 with {iterations} iterations is too fast to slow down an attacker; "
+            f"use at least 100000 (werkzeug's default is 1000000)"
+        )
+    return None
+
+
+def _bcrypt(m: re.Match) -> str | None:
+    cost = int(m["cost"])
+    if cost < 10:
+        return f"bcrypt cost {cost} is too low; use a cost of at least 10 (the default is 12)"
+    return None
+
+
+def _argon2(m: re.Match) -> str | None:
+    return None
+
+
+SLOW_FORMATS = [
+    (
+        "werkzeug scrypt",
+        re.compile(r"scrypt:(?P<n>\d+):(?P<r>\d+):(?P<p>\d+)\$(?P<salt>[^$]{8,})\$[0-9a-f]{32,}"),
+        _werkzeug_scrypt,
+    ),
+    (
+        "werkzeug pbkdf2",
+        re.compile(
+            r"pbkdf2:(?:sha256|sha512):(?P<iterations>\d+)\$(?P<salt>[^$]{8,})\$[0-9a-f]{32,}"
+        ),
+        _werkzeug_pbkdf2,
+    ),
+    (
+        "bcrypt",
+        re.compile(r"\$2[aby]\$(?P<cost>\d\d)\$(?P<salt>[./A-Za-z0-9]{22})[./A-Za-z0-9]{31}"),
+        _bcrypt,
+    ),
+    (
+        "argon2",
+        re.compile(
+            r"\$argon2(?:id|i)\$v=\d+\$m=\d+,t=\d+,p=\d+\$(?P<salt>[A-Za-z0-9+/]{8,})\$[A-Za-z0-9+/]{16,}"
+        ),
+        _argon2,
+    ),
+]
+
+FORMATS_HELP = (
+    "a salted, slow password hash: werkzeug.security.generate_password_hash(password) "
+    "('scrypt:...' or 'pbkdf2:sha256:<iterations>$salt$hash'), bcrypt ('$2b$12$...') "
+    "or argon2 ('$argon2id$...')"
+)
+
+
+def recognise(value: str):
+    """Return (format name, match, problem) for a recognised slow format, else None."""
+    for name, regex, check in SLOW_FORMATS:
+        m = regex.fullmatch(value)
+        if m:
+            return name, m, check(m)
+    return None
+
+
+def short(value: str, limit: int = 80) -> str:
+    return repr(value if len(value) <= limit else value[:limit] + "...")
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+@pytest.mark.points(2)
+def test_register_then_login_with_right_password(app):
+    username, password = new_username(), new_password()
+    register_ok(app, username, password)
+
+    r = login(app, username, password)
+    assert r.status_code == 200, (
+        f"registered {username!r}, then POST /login with the same password returned "
+        f'{describe(r)}; expected 200 {{"ok": true}}. If you hash passwords at '
+        f"registration, verify them at login with the matching check function "
+        f"(e.g. werkzeug.security.check_password_hash(stored_hash, password)), not with =="
+    )
+    try:
+        body = r.json()
+    except ValueError:
+        body = None
+    assert body == {"ok": True}, (
+        f"POST /login with the right password returned {describe(r)}; "
+        f'expected the JSON body {{"ok": true}}'
+    )
+
+
+@pytest.mark.points(1)
+def test_login_with_wrong_password_is_401(app):
+    username, password = new_username(), new_password()
+    register_ok(app, username, password)
+
+    r = login(app, username, password + "x")
+    assert r.status_code == 401, (
+        f"registered {username!r}, then POST /login with a wrong password returned "
+        f'{describe(r)}; expected 401 {{"error": "{GENERIC_ERROR}"}}'
+    )
+
+
+@pytest.mark.points(2)
+def test_password_is_not_stored_in_plaintext(app):
+    username, password = new_username(), new_password()
+    register_ok(app, username, password)
+    value = stored_value(app, username)
+
+    assert value != password, (
+        f"users.password_hash for {username!r} is exactly the password that was sent. "
+        f"Anyone who reads the database (a backup, a leak, an SQL injection) gets every "
+        f"password. Store {FORMATS_HELP} instead"
+    )
+    assert password not in value, (
+        f"users.password_hash for {username!r} contains the plaintext password "
+        f"({short(value)}). Store {FORMATS_HELP}, never the password itself"
+    )
+    encodings = {
+        "hex": password.encode().hex(),
+        "base64": base64.b64encode(password.encode()).decode().rstrip("="),
+        "urlsafe base64": base64.urlsafe_b64encode(password.encode()).decode().rstrip("="),
+    }
+    for name, encoded in encodings.items():
+        assert encoded.lower() not in value.lower(), (
+            f"users.password_hash for {username!r} is the password {name}-encoded "
+            f"({short(value)}). Encoding is reversible, anyone can decode it; store "
+            f"{FORMATS_HELP}"
+        )
+
+    # No other column (or table) may keep a copy of the password either.
+    tables = query_db(app, "SELECT name FROM sqlite_master WHERE type = 'table'")
+    for (table,) in tables:
+        quoted = '"' + str(table).replace('"', '""') + '"'
+        for row in query_db(app, f"SELECT * FROM {quoted}"):
+            for cell in row:
+                text = cell.decode("utf-8", "replace") if isinstance(cell, bytes) else str(cell)
+                assert password not in text, (
+                    f"the plaintext password of {username!r} is stored in table {table!r} of "
+                    f"{DB_NAME}. Keep only the hash; remove every copy of the password"
+                )
+
+    assert password not in app.output(), (
+        f"the plaintext password of {username!r} appears in the app's output (stdout/"
+        f"stderr). Logs are read by many people and kept for a long time: never print "
+        f"or log passwords"
+    )
+
+
+@pytest.mark.points(3)
+def test_password_hash_is_slow_and_salted(app):
+    username, password = new_username(), new_password()
+    register_ok(app, username, password)
+    value = stored_value(app, username)
+    lowered = value.lower()
+
+    assert password not in value, (
+        f"users.password_hash for {username!r} contains the plaintext password "
+        f"({short(value)}). Store {FORMATS_HELP}"
+    )
+    for label, digest in fast_digests(username, password).items():
+        algo = label.split("(")[0]
+        assert digest not in lowered, (
+            f"users.password_hash for {username!r} is {label} ({short(value)}). {algo} is a "
+            f"fast hash: an attacker with a GPU tries billions of guesses per second, and "
+            f"a fixed or guessable salt does not help. Store {FORMATS_HELP}"
+        )
+
+    found = recognise(value)
+    assert found is not None, (
+        f"users.password_hash for {username!r} is {short(value)}, which is not a "
+        f"recognised password-hash format. Expected {FORMATS_HELP}. Store the whole string "
+        f"the library returns (it holds the algorithm, its cost, the salt and the hash)"
+    )
+    name, _match, problem = found
+    assert problem is None, f"users.password_hash for {username!r} is {name}, but {problem}"
+
+
+@pytest.mark.points(2)
+def test_same_password_gives_different_hashes(app):
+    password = new_password()
+    first, second = new_username(), new_username()
+    register_ok(app, first, password)
+    register_ok(app, second, password)
+    value_1 = stored_value(app, first)
+    value_2 = stored_value(app, second)
+
+    assert value_1 != value_2, (
+        f"{first!r} and {second!r} registered with the same password and got the same "
+        f"stored value ({short(value_1)}). Without a random per-user salt an attacker "
+        f"sees who shares a password and can crack all of them at once (rainbow tables). "
+        f"generate_password_hash, bcrypt and argon2 add a random salt for you"
+    )
+    found_1, found_2 = recognise(value_1), recognise(value_2)
+    if found_1 and found_2:
+        salt_1, salt_2 = found_1[1]["salt"], found_2[1]["salt"]
+        assert salt_1 != salt_2, (
+            f"{first!r} and {second!r} got the same salt ({salt_1!r}). The salt must be "
+            f"random for every password; let the library generate it"
+        )
+
+
+@pytest.mark.points(3)
+def test_unknown_user_and_wrong_password_look_the_same(app):
+    username, password = new_username(), new_password()
+    register_ok(app, username, password)
+    wrong = password + "-wrong"
+
+    wrong_password = login(app, username, wrong)
+    unknown_user = login(app, new_username(), wrong)
+
+    for what, r in (("a wrong password", wrong_password), ("an unknown username", unknown_user)):
+        assert r.status_code == 401, (
+            f"POST /login with {what} returned {describe(r)}; expected 401 "
+            f'{{"error": "{GENERIC_ERROR}"}}'
+        )
+
+    same_type = wrong_password.headers.get("Content-Type") == unknown_user.headers.get(
+        "Content-Type"
+    )
+    same_body = wrong_password.content == unknown_user.content
+    assert same_type and same_body, (
+        f"POST /login answers differently for a wrong password ({describe(wrong_password)}) "
+        f"and for an unknown username ({describe(unknown_user)}). The difference tells an "
+        f"attacker which usernames exist (user enumeration). Return exactly the same "
+        f'response for both: 401 {{"error": "{GENERIC_ERROR}"}}'
+    )
+    try:
+        body = json.loads(unknown_user.content)
+    except ValueError:
+        body = None
+    assert isinstance(body, dict) and "error" in body, (
+        f"POST /login with wrong credentials returned {describe(unknown_user)}; expected "
+        f'a JSON body {{"error": "{GENERIC_ERROR}"}}'
+    )
+
+
+@pytest.mark.points(1)
+def test_duplicate_username_is_409_and_keeps_the_original(app):
+    username, password = new_username(), new_password()
+    register_ok(app, username, password)
+
+    other_password = new_password()
+    r = register(app, username, other_password)
+    assert r.status_code == 409, (
+        f"POST /register twice with username {username!r} returned {describe(r)} the "
+        f"second time; expected 409 (the username is taken)"
+    )
+
+    r = login(app, username, password)
+    assert r.status_code == 200, (
+        f"after a rejected duplicate registration, POST /login for {username!r} with the "
+        f"original password returned {describe(r)}; expected 200. A duplicate registration "
+        f"must not change the existing account"
+    )
+    r = login(app, username, other_password)
+    assert r.status_code == 401, (
+        f"after a rejected duplicate registration, POST /login for {username!r} with the "
+        f"password of the rejected attempt returned {describe(r)}; expected 401"
+    )
+
+
+@pytest.mark.points(1)
+def test_register_with_missing_fields_is_400(app):
+    username = new_username()
+    bodies = [
+        {},
+        {"username": username},
+        {"password": new_password()},
+        {"username": "", "password": new_password()},
+        {"username": username, "password": ""},
+    ]
+    for body in bodies:
+        shown = {k: ("..." if k == "password" and v else v) for k, v in body.items()}
+        r = app.post("/register", json=body)
+        assert r.status_code == 400, (
+            f"POST /register with JSON body {shown} returned {describe(r)}; expected 400: "
+            f"both username and password are required (non-empty strings)"
+        )
+
+    r = app.post("/register", data="username=x&password=y", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 400, (
+        f"POST /register with a body that is not JSON returned {describe(r)}; expected 400"
+    )
+
+    if (app.workdir / DB_NAME).exists():
+        rows = query_db(app, "SELECT username FROM users WHERE username IN (?, ?)", (username, ""))
+        assert not rows, (
+            f"POST /register with a missing or empty field created a user row "
+            f"({[tuple(row) for row in rows]!r}); reject the request before touching the database"
+        )
+
+
+@pytest.mark.points(1)
+def test_login_still_works_after_restart(app):
+    username, password = new_username(), new_password()
+    register_ok(app, username, password)
+
+    app.restart()
+
+    r = login(app, username, password)
+    assert r.status_code == 200, (
+        f"registered {username!r}, restarted the app, then POST /login with the right "
+        f"password returned {describe(r)}; expected 200. Everything needed to check a "
+        f"password (algorithm, cost, salt, hash) must be stored in {DB_NAME}, not kept "
+        f"in memory"
+    )
+    r = login(app, username, password + "x")
+    assert r.status_code == 401, (
+        f"after a restart, POST /login for {username!r} with a wrong password returned "
+        f"{describe(r)}; expected 401"
+    )

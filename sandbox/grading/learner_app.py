@@ -1,0 +1,274 @@
+"""The learner's app as the grader sees it: a separate process, reached over HTTP.
+
+In the container the process runs as an unprivileged user with an allow-listed environment;
+the grader (root with SETUID/SETGID/KILL only) can neither be signalled nor read by it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+OUTPUT_KEEP = 256 * 1024  # bytes of app output kept; the rest is counted, not stored
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+# Runs as the learner, before any learner code: limits the learner cannot raise, then serve.
+_LAUNCH = """\
+import os, resource, sys
+try:
+    with open('/proc/self/oom_score_adj', 'w') as f:
+        f.write('1000')
+except OSError:
+    pass
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+module, attribute, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sys.argv = [module]
+sys.path.insert(0, os.getcwd())
+import importlib
+app = getattr(importlib.import_module(module), attribute)
+from werkzeug.serving import run_simple
+run_simple('127.0.0.1', port, app, threaded=True, use_reloader=False, use_debugger=False)
+"""
+
+
+class AppNoAnswer(AssertionError):
+    """A request to the learner's app got no answer: a test failure with a learner message."""
+
+
+class AppDidNotStart(Exception):
+    """The learner's app exited or never listened; every test is reported as not run."""
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    submission: Path
+    workdir: Path
+    module: str = "app"
+    attribute: str = "app"
+    startup_timeout_s: float = 10.0
+    request_timeout_s: float = 5.0
+    learner_uid: int | None = None  # None: run as the current user (local runner)
+    memory_mb: int | None = None
+
+
+class _Output:
+    """Collects the app's combined stdout/stderr, keeping a capped head and counting the rest."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept = bytearray()
+        self.dropped = 0
+
+    def pump(self, stream: Any) -> None:
+        while chunk := stream.read1(65536):
+            with self._lock:
+                room = OUTPUT_KEEP - len(self._kept)
+                self._kept += chunk[: max(room, 0)]
+                self.dropped += max(len(chunk) - max(room, 0), 0)
+
+    def text(self, since: int = 0) -> str:
+        with self._lock:
+            text = _ANSI.sub("", self._kept[since:].decode("utf-8", errors="replace"))
+            dropped = self.dropped
+        if dropped:
+            text += f"\n[… the app wrote {dropped} more bytes of output; only the first {OUTPUT_KEEP} were kept]"
+        return text
+
+    def mark(self) -> int:
+        with self._lock:
+            return len(self._kept)
+
+
+class LearnerApp:
+    """Start, reach and stop the learner's Flask app."""
+
+    def __init__(self, spec: AppSpec) -> None:
+        self.spec = spec
+        self.workdir = spec.workdir
+        self.port = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._output = _Output()
+        self._http = requests.Session()
+        self._killed_by_us = False
+        self.crash_note = ""
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Copy the submission into the writable working directory, as the learner."""
+        src, dst = str(self.spec.submission), str(self.workdir)
+        if self.spec.learner_uid is None:
+            shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)
+            return
+        code = "import shutil,sys; shutil.copytree(sys.argv[1], sys.argv[2], symlinks=True, dirs_exist_ok=True)"
+        subprocess.run(
+            [sys.executable, "-I", "-c", code, src, dst], check=True, timeout=60,
+            env=self._env(), **self._user_kwargs(),
+        )
+
+    def start(self) -> None:
+        """Start the app and wait until it listens; raise AppDidNotStart with its output if not."""
+        self.port = _free_port()
+        self._killed_by_us = False
+        mark = self._output.mark()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCH, self.spec.module, self.spec.attribute, str(self.port)],
+            cwd=self.workdir, env=self._env(), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            **self._user_kwargs(),
+        )
+        threading.Thread(target=self._output.pump, args=(self._proc.stdout,), daemon=True).start()
+        deadline = time.monotonic() + self.spec.startup_timeout_s
+        while time.monotonic() < deadline:
+            code = self._proc.poll()
+            if code is not None:
+                time.sleep(0.05)  # let the pump drain the last lines
+                raise AppDidNotStart(self._exit_story(code, self._output.text(mark)))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.03)
+        self.stop()
+        raise AppDidNotStart(
+            f"the app did not start listening within {self.spec.startup_timeout_s:g} s."
+            + _tail_note(self._output.text(mark))
+        )
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        self._killed_by_us = True
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            proc.kill()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def restart(self) -> None:
+        """A fresh process over the same working directory."""
+        self.stop()
+        self.start()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    # -- HTTP ---------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + (path if path.startswith("/") else "/" + path)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        if not self.running:
+            self._revive()
+        timeout = kwargs.pop("timeout", self.spec.request_timeout_s)
+        kwargs.setdefault("allow_redirects", False)
+        try:
+            return self._http.request(method, self.url(path), timeout=timeout, **kwargs)
+        except requests.Timeout:
+            raise AppNoAnswer(f"{method} {path} got no answer within {timeout:g} s") from None
+        except requests.ConnectionError:
+            time.sleep(0.1)
+            if self._proc is not None and self._proc.poll() is not None:
+                story = self._exit_story(self._proc.returncode, "")
+                self.crash_note = story
+                raise AppNoAnswer(f"{method} {path}: {story}") from None
+            raise AppNoAnswer(f"{method} {path}: the app closed the connection without answering") from None
+
+    def get(self, path: str, **kw: Any) -> requests.Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> requests.Response:
+        return self.request("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> requests.Response:
+        return self.request("PUT", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> requests.Response:
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> requests.Response:
+        return self.request("DELETE", path, **kw)
+
+    # -- output -------------------------------------------------------------------------------
+
+    def output(self, since: int = 0) -> str:
+        return self._output.text(since)
+
+    def output_mark(self) -> int:
+        return self._output.mark()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _revive(self) -> None:
+        """The app died in an earlier test: start it again so later tests are still graded."""
+        try:
+            self.start()
+        except AppDidNotStart as exc:
+            raise AppNoAnswer(f"the app is not running and could not be restarted: {exc}") from None
+
+    def _exit_story(self, code: int, output: str) -> str:
+        if code == -signal.SIGKILL and not self._killed_by_us:
+            limit = f" ({self.spec.memory_mb} MB)" if self.spec.memory_mb else ""
+            return "the app was killed by SIGKILL: it most likely ran out of memory" + limit + "." + _tail_note(output)
+        if code < 0:
+            return f"the app was killed by signal {-code}." + _tail_note(output)
+        return f"the app exited with code {code}." + _tail_note(output)
+
+    def _env(self) -> dict[str, str]:
+        """Only an allow-listed environment reaches learner code: no secrets of the grader's."""
+        return {
+            "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.workdir),
+            "LANG": "C.UTF-8",
+            "TMPDIR": "/tmp",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+
+    def _user_kwargs(self) -> dict[str, Any]:
+        uid = self.spec.learner_uid
+        if uid is None:
+            return {}
+        return {"user": uid, "group": uid, "extra_groups": []}
+
+
+def describe(response: requests.Response, limit: int = 300) -> str:
+    """'500 text/html: '<!doctype…'' — status, content type and the start of the body."""
+    ctype = response.headers.get("Content-Type", "no Content-Type")
+    body = response.text
+    if len(body) > limit:
+        body = body[:limit] + "…"
+    return f"{response.status_code} {ctype}: {body!r}" if body else f"{response.status_code} {ctype} (empty body)"
+
+
+def _tail_note(output: str, lines: int = 15) -> str:
+    tail = [line for line in output.strip().splitlines() if line.strip()][-lines:]
+    return ("\nLast lines of the app's output:\n" + "\n".join(tail)) if tail else ""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -1,0 +1,1 @@
+"""Renderers of result documents: terminal (rich), JUnit XML, and more for batches."""

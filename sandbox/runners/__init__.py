@@ -1,0 +1,32 @@
+"""Places to run a grading job, behind one small interface (like httpx's transports).
+
+- `DockerRunner`: a fresh hardened container per job (the default; gVisor as an option);
+- `LocalRunner`: the same grader on the host, for trusted code and quick loops — no isolation;
+- `FakeRunner`: canned results for fast unit tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from sandbox.exercises import Exercise
+from sandbox.results import Result
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission of one exercise, staged into a folder the runner may read."""
+
+    exercise: Exercise
+    submission: Path
+    submission_id: str = ""
+
+
+class Runner(Protocol):
+    name: str
+
+    def run(self, job: Job) -> Result:
+        """Grade the job; learner outcomes are results, only the tool's own failures raise."""
+        ...

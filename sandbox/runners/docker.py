@@ -1,0 +1,256 @@
+"""Grade a job in a fresh, hardened container: copied in, never bind-mounted; always removed.
+
+Inside: the grader runs as root holding only SETUID/SETGID/KILL (to start, reach and stop the
+learner's app); the app runs as LEARNER_UID with no capabilities. The result leaves through
+/job/out, a root-only folder of an anonymous volume, read back with tar and strict caps.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import tarfile
+import time
+import uuid
+from typing import Any
+
+import docker.errors
+import requests
+from docker import DockerClient
+from docker.models.containers import Container
+from docker.types import LogConfig, Mount, Ulimit
+
+from sandbox.docker_client import LABEL
+from sandbox.errors import RunnerError, SubmissionRejected
+from sandbox.results import Result, Status, TestStatus, truncate
+from sandbox.runners import Job
+from sandbox.runners.jobfiles import job_archive, job_document
+
+LEARNER_UID = 10001
+RESULT_PATH = "/job/out/result.json"
+RESULT_CAP = 2 * 1024 * 1024
+LOG_CAP = 64 * 1024
+START_SLACK_S = 5.0  # container start and interpreter start-up, on top of the exercise's limit
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+ISOLATIONS = {"runc": None, "gvisor": "runsc"}
+
+
+class DockerRunner:
+    """The default runner: one fresh container per job."""
+
+    name = "docker"
+
+    def __init__(self, client: DockerClient, image: str, isolation: str = "runc") -> None:
+        if isolation not in ISOLATIONS:
+            raise RunnerError(f"unknown isolation {isolation!r}; choose one of {', '.join(ISOLATIONS)}")
+        self.client = client
+        self.image = image
+        self.isolation = isolation
+
+    def run(self, job: Job) -> Result:
+        started = time.monotonic()
+        try:
+            archive = job_archive(job, job_document(
+                job, submission="/job/submission", grader="/job/grader", workdir="/work/app",
+                result_file=RESULT_PATH, learner_uid=LEARNER_UID))
+        except SubmissionRejected as exc:
+            return _result(job, Status.REJECTED, str(exc), started, self.image)
+        container = self._create(job)
+        try:
+            return self._grade(job, container, archive, started)
+        finally:
+            _remove(container)
+
+    # -- steps ----------------------------------------------------------------------------------
+
+    def _create(self, job: Job) -> Container:
+        limits = job.exercise.limits
+        options: dict[str, Any] = {
+            "image": self.image,
+            "detach": True,
+            "network_mode": "none",
+            "mem_limit": f"{limits.memory_mb}m",
+            "memswap_limit": f"{limits.memory_mb}m",
+            "nano_cpus": int(limits.cpus * 1e9),
+            "pids_limit": limits.pids,
+            "read_only": True,
+            "tmpfs": {
+                "/tmp": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb // 4}m,mode=1777",
+                "/work": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb}m,uid={LEARNER_UID},"
+                         f"gid={LEARNER_UID},mode=0755",
+                "/run/grader": "rw,nosuid,nodev,noexec,size=8m,mode=0700",
+            },
+            "mounts": [Mount(target="/job", source=None, type="volume")],
+            "cap_drop": ["ALL"],
+            "cap_add": ["SETUID", "SETGID", "KILL"],
+            "security_opt": ["no-new-privileges"],
+            "user": "0:0",
+            "ulimits": [Ulimit(name="core", soft=0, hard=0), Ulimit(name="nofile", soft=1024, hard=1024)],
+            "log_config": LogConfig(type="json-file", config={"max-size": "1m", "max-file": "1"}),
+            "environment": {"HOME": "/run/grader", "TMPDIR": "/run/grader"},
+            "labels": {LABEL: "job", f"{LABEL}.owner": OWNER, f"{LABEL}.exercise": job.exercise.slug,
+                       f"{LABEL}.submission": job.submission_id[:100]},
+            "name": f"sandbox-{job.exercise.slug}-{uuid.uuid4().hex[:10]}",
+        }
+        runtime = ISOLATIONS[self.isolation]
+        if runtime:
+            options["runtime"] = runtime
+        try:
+            return self.client.containers.create(**options)
+        except docker.errors.ImageNotFound:
+            raise RunnerError(f"the runner image {self.image} is missing: run `sandbox images build`") from None
+        except (docker.errors.APIError, requests.RequestException) as exc:
+            raise RunnerError(f"Docker could not create a grading container: {_short(exc)}") from None
+
+    def _grade(self, job: Job, container: Container, archive: bytes, started: float) -> Result:
+        deadline = job.exercise.time_limit_s + START_SLACK_S
+        try:
+            if not container.put_archive("/job", archive):
+                raise RunnerError("Docker refused the job files")
+            container.start()
+        except (docker.errors.APIError, requests.RequestException) as exc:
+            raise RunnerError(f"Docker could not start the grading container: {_short(exc)}") from None
+        timed_out = False
+        try:
+            container.wait(timeout=deadline)
+        except (requests.ReadTimeout, requests.ConnectionError):
+            timed_out = True
+            try:
+                container.kill()
+            except docker.errors.APIError:
+                pass  # it may have finished in the meantime
+        try:
+            container.reload()
+        except (docker.errors.APIError, requests.RequestException) as exc:
+            raise RunnerError(f"Docker lost the grading container: {_short(exc)}") from None
+        state = container.attrs.get("State", {})
+        document = _read_result(container)
+        return self._finish(job, document, state, timed_out, started, container)
+
+    def _finish(self, job: Job, document: str | None, state: dict[str, Any], timed_out: bool,
+                started: float, container: Container) -> Result:
+        ex = job.exercise
+        result: Result | None = None
+        if document is not None:
+            try:
+                result = Result.from_json(document)
+            except (ValueError, KeyError):
+                result = None
+        if result is None:
+            if timed_out:
+                return _result(job, Status.TIMEOUT, _timeout_message(ex.time_limit_s), started, self.image)
+            if state.get("OOMKilled"):
+                return _result(job, Status.OOM, _oom_message(ex.limits.memory_mb), started, self.image)
+            logs = _logs(container)
+            return _result(job, Status.ERROR,
+                           "Could not grade: the grader produced no readable result "
+                           f"(container exit code {state.get('ExitCode')}). This is not your code's "
+                           f"fault; try again, and report it if it persists.\n{truncate(logs, 1500)}",
+                           started, self.image, infrastructure=True)
+        if timed_out:
+            result.status, result.message = Status.TIMEOUT, _timeout_message(ex.time_limit_s)
+        elif state.get("OOMKilled"):
+            result.status, result.message = Status.OOM, _oom_message(ex.limits.memory_mb)
+        if not result.complete:
+            for test in result.tests:
+                if test.status is TestStatus.NOT_RUN and test.message == "not run":
+                    test.message = "not run: grading was stopped before this test"
+        result.exercise, result.submission = ex.slug, job.submission_id
+        result.image, result.runner = self.image, f"{self.name}:{self.isolation}"
+        result.duration_s = round(time.monotonic() - started, 3)
+        return result
+
+
+def _result(job: Job, status: Status, message: str, started: float, image: str,
+            infrastructure: bool = False) -> Result:
+    return Result(
+        exercise=job.exercise.slug, submission=job.submission_id, status=status, score=0.0,
+        max_score=job.exercise.points, message=message, image=image, runner="docker",
+        duration_s=round(time.monotonic() - started, 3), infrastructure=infrastructure,
+    )
+
+
+def _timeout_message(limit: float) -> str:
+    return (f"Grading was stopped after the {limit:g} s time limit. Your app probably hangs or loops "
+            "forever — at import, at start-up, or in a handler. Tests finished before that are kept.")
+
+
+def _oom_message(memory_mb: int) -> str:
+    return (f"Your app ran out of memory (the limit is {memory_mb} MB) and was killed. Look for data "
+            "built up without bound, or a huge allocation.")
+
+
+def _read_result(container: Container) -> str | None:
+    """The result file, read as hostile: one regular file, size-capped; anything else is None."""
+    try:
+        stream, stat = container.get_archive(RESULT_PATH)
+    except (docker.errors.NotFound, docker.errors.APIError, requests.RequestException):
+        return None
+    if int(stat.get("size", 0)) > RESULT_CAP or stat.get("linkTarget"):
+        return None
+    buf = io.BytesIO()
+    for chunk in stream:
+        buf.write(chunk)
+        if buf.tell() > RESULT_CAP + 64 * 1024:
+            return None
+    buf.seek(0)
+    try:
+        with tarfile.open(fileobj=buf, mode="r:") as tar:
+            members = tar.getmembers()
+            if len(members) != 1 or not members[0].isreg() or members[0].size > RESULT_CAP:
+                return None
+            fh = tar.extractfile(members[0])
+            return fh.read(RESULT_CAP).decode("utf-8") if fh else None
+    except (tarfile.TarError, UnicodeDecodeError):
+        return None
+
+
+def _logs(container: Container) -> str:
+    try:
+        raw = container.logs(stdout=True, stderr=True, tail=200)
+    except (docker.errors.APIError, requests.RequestException):
+        return ""
+    return bytes(raw[-LOG_CAP:]).decode("utf-8", errors="replace")
+
+
+def _remove(container: Container) -> None:
+    try:
+        container.remove(force=True, v=True)
+    except docker.errors.NotFound:
+        pass
+    except (docker.errors.APIError, requests.RequestException):
+        pass  # reaped by the next run's `reap_orphans`
+
+
+def reap_orphans(client: DockerClient) -> int:
+    """Remove job containers whose owning process on this host is gone (killed mid-run)."""
+    host = socket.gethostname()
+    removed = 0
+    try:
+        containers = client.containers.list(all=True, filters={"label": f"{LABEL}=job"})
+    except (docker.errors.APIError, requests.RequestException):
+        return 0
+    for container in containers:
+        owner = container.labels.get(f"{LABEL}.owner", "")
+        owner_host, _, pid = owner.rpartition(":")
+        if owner_host == host and pid.isdigit() and _alive(int(pid)) and int(pid) != 0:
+            continue
+        _remove(container)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
