@@ -9,13 +9,17 @@ directory). The grader opens that file read-only while the app runs and:
   (customer_id, status) and needs no temp B-tree for ORDER BY;
 * reads PRAGMA index_info to check the index's columns and their order.
 
-Partial credit: an index on customer_id alone earns "uses an index" but not the sort points.
+Partial credit (of 15): the starter (no index) scores 8; an index on customer_id alone 10 (it
+SEARCHes, but filters status row by row and sorts in a temp B-tree); (customer_id, status) 11;
+(customer_id, created_at) 12; (customer_id, status, created_at), in either order of the first
+two, 15. Indexes that SQLite walks end to end (created_at) or that barely narrow (status) score 8.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator
 
 import pytest
 
@@ -43,7 +47,7 @@ _TEMP_SORT = re.compile(r"USE TEMP B-TREE FOR (RIGHT PART OF )?ORDER BY")
 
 
 @pytest.fixture(scope="module")
-def shop(app) -> sqlite3.Connection:
+def shop(app) -> Iterator[sqlite3.Connection]:
     path = app.workdir / "shop.db"
     assert path.is_file(), (
         "After start-up there is no shop.db in the app's working directory. init_db() must "
