@@ -24,9 +24,12 @@ images: venv docker
 demo: setup
 	$(BIN)/sandbox verify
 	-$(BIN)/sandbox check exercises/http-handler/starter --exercise http-handler
+	$(BIN)/sandbox grade http-handler examples/http-handler-class/submissions -o out/http-handler-class \
+	    --roster examples/http-handler-class/roster.csv
+	@echo "Open the class report: out/http-handler-class/report.html"
 
 ## The test suite: lint, unit tests, then integration and adversarial tests on real Docker.
-test: setup lint
+test: setup browser lint
 	$(BIN)/python -m pytest
 
 test-fast: venv
@@ -36,8 +39,19 @@ lint: venv
 	$(BIN)/ruff check sandbox tests bench graders
 	$(BIN)/mypy
 
+## Optional: gVisor (Debian's runsc) as Docker runtime "runsc", for `--isolation gvisor`.
+## Reloads dockerd (SIGHUP); restarts it only if a reload is not enough (set NO_DOCKERD_RESTART=1
+## to refuse that) — never while tests run.
+gvisor: docker
+	@bash scripts/ensure-gvisor.sh
+
 bench: setup
 	$(BIN)/python bench/check_overhead.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## Headless Chromium for the browser tests of the class report (pytest -m browser).
+.PHONY: browser
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)

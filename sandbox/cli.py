@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from sandbox import exercises as exercises_mod
 from sandbox import workspace
@@ -31,7 +32,7 @@ def _console() -> Console:
 
 
 def _err() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _docker_runner(isolation: str, err: Console) -> Runner:
@@ -60,8 +61,22 @@ def make_runner(args: argparse.Namespace, err: Console) -> Runner:
 def cmd_list(args: argparse.Namespace) -> int:
     items = exercises_mod.load_all()
     if args.json:
-        print(json.dumps([{"slug": e.slug, "title": e.title, "summary": e.summary, "topics": list(e.topics),
-                           "difficulty": e.difficulty, "points": e.points} for e in items], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "slug": e.slug,
+                        "title": e.title,
+                        "summary": e.summary,
+                        "topics": list(e.topics),
+                        "difficulty": e.difficulty,
+                        "points": e.points,
+                    }
+                    for e in items
+                ],
+                indent=2,
+            )
+        )
         return OK
     terminal.render_list(_console(), items, workspace.Progress.load().entries)
     return OK
@@ -72,20 +87,28 @@ def cmd_start(args: argparse.Namespace) -> int:
     target = Path(args.dir or exercise.slug)
     workspace.start(exercise, target)
     console = _console()
-    console.print(f"[green]✓[/] {exercise.title}: your workspace is [bold]{target}[/]")
-    console.print(f"Read {target / 'README.md'}, edit the TODOs, then run `sandbox check {target}`.")
+    console.print(
+        f"[green]✓[/] {escape(exercise.title)}: your workspace is [bold]{escape(str(target))}[/]"
+    )
+    console.print(
+        escape(f"Read {target / 'README.md'}, edit the TODOs, then run `sandbox check {target}`.")
+    )
     return OK
 
 
-def _resolve_target(args: argparse.Namespace) -> tuple[exercises_mod.Exercise, Path, workspace.Workspace | None]:
+def _resolve_target(
+    args: argparse.Namespace,
+) -> tuple[exercises_mod.Exercise, Path, workspace.Workspace | None]:
     folder = Path(args.dir or ".")
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder")
     ws = workspace.find(folder)
     slug = args.exercise or (ws.exercise if ws else None)
     if slug is None:
-        raise UsageError(f"{folder} is not a sandbox workspace; name the exercise with --exercise SLUG "
-                         "or start one with `sandbox start SLUG`")
+        raise UsageError(
+            f"{folder} is not a sandbox workspace; name the exercise with --exercise SLUG "
+            "or start one with `sandbox start SLUG`"
+        )
     return exercises_mod.load(slug), folder, ws
 
 
@@ -95,7 +118,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     runner = make_runner(args, err)
     with err.status(f"grading {folder} against {exercise.slug}…") if not args.json else _null():
         result = runner.run(Job(exercise, folder, folder.resolve().name))
-    workspace.Progress.load().record(result)
+    if not result.infrastructure:  # our failure is not the learner's attempt
+        workspace.Progress.load().record(result)
     if args.json:
         print(result.to_json())
     else:
@@ -113,17 +137,21 @@ def cmd_hint(args: argparse.Namespace) -> int:
     folder = Path(args.dir or ".")
     ws = workspace.find(folder)
     if ws is None:
-        raise UsageError(f"{folder} is not a sandbox workspace; start one with `sandbox start SLUG`")
+        raise UsageError(
+            f"{folder} is not a sandbox workspace; start one with `sandbox start SLUG`"
+        )
     exercise = exercises_mod.load(ws.exercise)
     hint = workspace.next_hint(ws, exercise)
     console = _console()
     if hint is None:
-        console.print(f"No more hints: all {len(exercise.hints)} are shown above. Re-read README.md.")
+        console.print(
+            f"No more hints: all {len(exercise.hints)} are shown above. Re-read README.md."
+        )
         for i, text in enumerate(exercise.hints, 1):
-            console.print(f"  {i}. {text}")
+            console.print(f"  {i}. {escape(text)}")
     else:
         n, text = hint
-        console.print(f"[bold]Hint {n}/{len(exercise.hints)}:[/] {text}")
+        console.print(f"[bold]Hint {n}/{len(exercise.hints)}:[/] {escape(text)}")
     return OK
 
 
@@ -141,8 +169,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     with err.status(f"verifying {len(chosen)} exercises…") if not args.json else _null():
         checks = verify(chosen, runner, jobs=args.jobs or os.cpu_count() or 1)
     if args.junit:
-        suites = [(f"{c.exercise.slug}/{kind}", r) for c in checks
-                  for kind, r in (("solution", c.solution), ("starter", c.starter))]
+        suites = [
+            (f"{c.exercise.slug}/{kind}", r)
+            for c in checks
+            for kind, r in (("solution", c.solution), ("starter", c.starter))
+        ]
         Path(args.junit).write_text(to_junit(suites), encoding="utf-8")
     if args.json:
         print(json.dumps(as_document(checks), indent=2))
@@ -169,7 +200,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     states = images.status(client)
     terminal.render_images(console, states)
     if not all(s.exists for s in states):
-        console.print("[red]✗[/] The runner image is not built: run `sandbox images build` (or `make images`).")
+        console.print(
+            "[red]✗[/] The runner image is not built: run `sandbox images build` (or `make images`)."
+        )
         return INFRA
     console.print("[green]✓[/] Ready: `sandbox list` shows the exercises.")
     return OK
@@ -200,19 +233,32 @@ class _null:
 
 
 def _runner_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--runner", choices=["docker", "local"], default="docker",
-                   help="where to grade: a hardened container (default) or on this host (no isolation)")
-    p.add_argument("--isolation", choices=["runc", "gvisor"], default=os.environ.get("SANDBOX_ISOLATION", "runc"),
-                   help="container runtime: runc (default) or gvisor (runsc, stronger, slower)")
+    p.add_argument(
+        "--runner",
+        choices=["docker", "local"],
+        default="docker",
+        help="where to grade: a hardened container (default) or on this host (no isolation)",
+    )
+    p.add_argument(
+        "--isolation",
+        choices=["runc", "gvisor"],
+        default=os.environ.get("SANDBOX_ISOLATION", "runc"),
+        help="container runtime: runc (default) or gvisor (runsc, stronger, slower)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sandbox", description="Backend Sandbox: hands-on backend "
-                                     "exercises, graded in hardened Docker containers.")
+    parser = argparse.ArgumentParser(
+        prog="sandbox",
+        description="Backend Sandbox: hands-on backend "
+        "exercises, graded in hardened Docker containers.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands: dict[str, Callable[[argparse.Namespace], int]] = {}
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help_text: str
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=func)
         commands[name] = func
@@ -221,7 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("list", cmd_list, "List the exercises, with your best score on each.")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = add("start", cmd_start, "Start an exercise: copy its starter app and README into a workspace.")
+    p = add(
+        "start", cmd_start, "Start an exercise: copy its starter app and README into a workspace."
+    )
     p.add_argument("slug", help="exercise name (see `sandbox list`)")
     p.add_argument("dir", nargs="?", help="workspace folder (default: ./SLUG)")
 
@@ -236,17 +284,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("progress", cmd_progress, "Show your best score on every exercise.")
 
-    p = add("verify", cmd_verify, "Check every reference solution scores full marks and every starter less.")
+    p = add(
+        "verify",
+        cmd_verify,
+        "Check every reference solution scores full marks and every starter less.",
+    )
     p.add_argument("slugs", nargs="*", help="exercises (default: all)")
     p.add_argument("--json", action="store_true", help="print a JSON report")
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML to FILE")
     p.add_argument("-j", "--jobs", type=int, help="parallel jobs (default: number of cores)")
     _runner_options(p)
 
-    add("doctor", cmd_doctor, "Check that Docker answers and the images are built; say what to do if not.")
+    add(
+        "doctor",
+        cmd_doctor,
+        "Check that Docker answers and the images are built; say what to do if not.",
+    )
 
-    p = add("images", cmd_images, "Build the runner image, or show what exists, what is stale, and sizes.")
-    p.add_argument("action", choices=["build", "status"], help="build: build what is missing; status: show")
+    p = add(
+        "images",
+        cmd_images,
+        "Build the runner image, or show what exists, what is stale, and sizes.",
+    )
+    p.add_argument(
+        "action", choices=["build", "status"], help="build: build what is missing; status: show"
+    )
 
     _register_extra(add)
     return parser
@@ -254,10 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_extra(add: Callable[..., argparse.ArgumentParser]) -> None:
     """Commands living in their own modules (batch grading) register here."""
-    try:
-        from sandbox.batch_cli import register
-    except ImportError:
-        return
+    from sandbox.batch_cli import register
+
     register(add)
 
 
@@ -267,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except SandboxError as exc:
-        _err().print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        _err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
         return exc.exit_code
     except KeyboardInterrupt:
         _err().print("[yellow]interrupted[/]")

@@ -97,7 +97,8 @@ def load(slug: str, root: Path | None = None) -> Exercise:
     folder = root / "exercises" / slug
     toml_path = folder / "exercise.toml"
     if not toml_path.is_file():
-        known = ", ".join(sorted(p.name for p in (root / "exercises").glob("*/exercise.toml")))
+        found = (root / "exercises").glob("*/exercise.toml")
+        known = ", ".join(sorted(p.parent.name for p in found))
         raise UsageError(f"unknown exercise {slug!r}; known: {known or 'none'}")
     try:
         data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
@@ -113,7 +114,9 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
     topics = r.text_list("topics")
     difficulty = r.text("difficulty")
     if difficulty not in DIFFICULTIES:
-        raise ExerciseError(path, f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}", "difficulty")
+        raise ExerciseError(
+            path, f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}", "difficulty"
+        )
     time_limit = r.number("time_limit_s", bounds=(5, 600))
     points = r.number("points", bounds=(1, 1000))
     hints = r.text_list("hints")
@@ -132,20 +135,49 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         values[name] = int(value) if isinstance(getattr(defaults, name), int) else value
     grader_r = r.table("grader")
     hidden = grader_r.boolean("hidden", False)
-    r.no_extra({"title", "summary", "topics", "difficulty", "time_limit_s", "points", "hints",
-                "app", "limits", "grader"})
+    app_r.no_extra({"module", "attribute", "startup_timeout_s"})
+    lim_r.no_extra(set(Limits.BOUNDS))
+    grader_r.no_extra({"hidden"})
+    r.no_extra(
+        {
+            "title",
+            "summary",
+            "topics",
+            "difficulty",
+            "time_limit_s",
+            "points",
+            "hints",
+            "app",
+            "limits",
+            "grader",
+        }
+    )
 
     for sub in ("starter", "solution"):
         if not (folder / sub / f"{app.module.replace('.', '/')}.py").is_file():
-            raise ExerciseError(folder / sub, f"missing {app.module}.py (the app module named by [app] module)")
+            raise ExerciseError(
+                folder / sub, f"missing {app.module}.py (the app module named by [app] module)"
+            )
     if not (folder / "README.md").is_file():
-        raise ExerciseError(folder / "README.md", "missing: every exercise needs a README for the learner")
+        raise ExerciseError(
+            folder / "README.md", "missing: every exercise needs a README for the learner"
+        )
     if not grader.is_dir() or not any(grader.glob("test_*.py")):
         raise ExerciseError(grader, "missing: the grader folder needs at least one test_*.py")
     return Exercise(
-        slug=slug, title=title, summary=summary, topics=tuple(topics), difficulty=difficulty,
-        time_limit_s=time_limit, points=points, hints=tuple(hints), root=folder,
-        grader_dir=grader, app=app, limits=Limits(**values), grader_hidden=hidden,
+        slug=slug,
+        title=title,
+        summary=summary,
+        topics=tuple(topics),
+        difficulty=difficulty,
+        time_limit_s=time_limit,
+        points=points,
+        hints=tuple(hints),
+        root=folder,
+        grader_dir=grader,
+        app=app,
+        limits=Limits(**values),
+        grader_hidden=hidden,
     )
 
 
@@ -165,33 +197,51 @@ class _Reader:
             return default
         return self.data[key]
 
-    def text(self, key: str, default: str | None = None, pattern: re.Pattern[str] | None = None) -> str:
+    def text(
+        self, key: str, default: str | None = None, pattern: re.Pattern[str] | None = None
+    ) -> str:
         value = self._get(key, default)
         if not isinstance(value, str) or not value.strip():
-            raise ExerciseError(self.path, f"must be a non-empty string, got {value!r}", self._field(key))
+            raise ExerciseError(
+                self.path, f"must be a non-empty string, got {value!r}", self._field(key)
+            )
         if pattern and not pattern.match(value):
-            raise ExerciseError(self.path, f"{value!r} is not a valid Python name", self._field(key))
+            raise ExerciseError(
+                self.path, f"{value!r} is not a valid Python name", self._field(key)
+            )
         return value
 
     def text_list(self, key: str) -> list[str]:
         value = self._get(key, None)
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
-            raise ExerciseError(self.path, "must be a non-empty list of non-empty strings", self._field(key))
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, str) and v.strip() for v in value)
+        ):
+            raise ExerciseError(
+                self.path, "must be a non-empty list of non-empty strings", self._field(key)
+            )
         return value
 
-    def number(self, key: str, default: float | None = None, bounds: tuple[float, float] = (0, 1e9)) -> float:
+    def number(
+        self, key: str, default: float | None = None, bounds: tuple[float, float] = (0, 1e9)
+    ) -> float:
         value = self._get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ExerciseError(self.path, f"must be a number, got {value!r}", self._field(key))
         low, high = bounds
         if not low <= value <= high:
-            raise ExerciseError(self.path, f"must be between {low:g} and {high:g}, got {value!r}", self._field(key))
+            raise ExerciseError(
+                self.path, f"must be between {low:g} and {high:g}, got {value!r}", self._field(key)
+            )
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self._get(key, default)
         if not isinstance(value, bool):
-            raise ExerciseError(self.path, f"must be true or false, got {value!r}", self._field(key))
+            raise ExerciseError(
+                self.path, f"must be true or false, got {value!r}", self._field(key)
+            )
         return value
 
     def table(self, key: str) -> _Reader:
@@ -203,4 +253,8 @@ class _Reader:
     def no_extra(self, known: set[str]) -> None:
         extra = sorted(set(self.data) - known)
         if extra:
-            raise ExerciseError(self.path, f"unknown field (known: {', '.join(sorted(known))})", self._field(extra[0]))
+            raise ExerciseError(
+                self.path,
+                f"unknown field (known: {', '.join(sorted(known))})",
+                self._field(extra[0]),
+            )

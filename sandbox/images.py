@@ -62,9 +62,13 @@ def _runner_inputs() -> list[tuple[str, Path]]:
     """Every file that goes into the runner image besides the wheels, as (context path, source)."""
     runner = _images_dir() / "runner"
     pkg = _package_dir()
-    files = [("Dockerfile", runner / "Dockerfile"), ("requirements.txt", runner / "requirements.txt"),
-             ("grade.py", runner / "grade.py"),
-             ("sandbox/__init__.py", pkg / "__init__.py"), ("sandbox/results.py", pkg / "results.py")]
+    files = [
+        ("Dockerfile", runner / "Dockerfile"),
+        ("requirements.txt", runner / "requirements.txt"),
+        ("grade.py", runner / "grade.py"),
+        ("sandbox/__init__.py", pkg / "__init__.py"),
+        ("sandbox/results.py", pkg / "results.py"),
+    ]
     for src in sorted((pkg / "grading").rglob("*")):
         if src.is_file() and "__pycache__" not in src.parts:
             files.append((f"sandbox/grading/{src.relative_to(pkg / 'grading').as_posix()}", src))
@@ -106,14 +110,18 @@ def resolve_base(client: DockerClient, log: Log, build: bool) -> tuple[str, str 
         client.images.pull(OFFICIAL_BASE)
         return OFFICIAL_BASE, _image_id(client, OFFICIAL_BASE)
     except docker.errors.APIError as exc:
-        log(f"cannot pull {OFFICIAL_BASE} ({str(exc).splitlines()[0][:100]}); bootstrapping a base offline")
+        log(
+            f"cannot pull {OFFICIAL_BASE} ({str(exc).splitlines()[0][:100]}); bootstrapping a base offline"
+        )
     tag = base_tag()
     script = _images_dir() / "base" / "bootstrap.sh"
     log(f"building {tag} with debootstrap (about a minute)")
     proc = subprocess.run(["bash", str(script), tag], capture_output=True, text=True)
     if proc.returncode != 0:
-        raise ImageError(f"bootstrapping the base image failed:\n{proc.stderr[-2000:]}\n"
-                         f"Install debootstrap, or make {OFFICIAL_BASE} available (docker load), then retry.")
+        raise ImageError(
+            f"bootstrapping the base image failed:\n{proc.stderr[-2000:]}\n"
+            f"Install debootstrap, or make {OFFICIAL_BASE} available (docker load), then retry."
+        )
     return tag, _image_id(client, tag)
 
 
@@ -127,10 +135,31 @@ def wheelhouse(log: Log) -> Path:
     log(f"downloading wheels into {target}")
     target.mkdir(parents=True, exist_ok=True)
     machine = os.uname().machine
-    platforms = [f"manylinux2014_{machine}", f"manylinux_2_17_{machine}", f"manylinux_2_28_{machine}"]
-    cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-           "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",
-           "--no-deps", "-r", str(req), "-d", str(target)]
+    platforms = [
+        f"manylinux2014_{machine}",
+        f"manylinux_2_17_{machine}",
+        f"manylinux_2_28_{machine}",
+    ]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--only-binary=:all:",
+        "--python-version",
+        "3.11",
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp311",
+        "--no-deps",
+        "-r",
+        str(req),
+        "-d",
+        str(target),
+    ]
     for platform in platforms:
         cmd += ["--platform", platform]
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -168,8 +197,10 @@ def current_runner(client: DockerClient) -> str:
         tag = runner_tag(base_id)
         if _image_id(client, tag):
             return tag
-    raise ImageError("the runner image for this version is not built: run `sandbox images build` "
-                     "(or `make images`)")
+    raise ImageError(
+        "the runner image for this version is not built: run `sandbox images build` "
+        "(or `make images`)"
+    )
 
 
 def ensure_runner(client: DockerClient, log: Log) -> str:
@@ -191,11 +222,18 @@ def ensure_runner(client: DockerClient, log: Log) -> str:
         shutil.copytree(wheels, ctx / "wheels", ignore=shutil.ignore_patterns(".complete"))
         try:
             client.images.build(
-                path=str(ctx), tag=tag, buildargs={"BASE": base_ref}, rm=True, forcerm=True,
-                network_mode="none", labels={LABEL: "runner"},
+                path=str(ctx),
+                tag=tag,
+                buildargs={"BASE": base_ref},
+                rm=True,
+                forcerm=True,
+                network_mode="none",
+                labels={LABEL: "runner"},
             )
         except docker.errors.BuildError as exc:
-            tail = "".join(str(chunk.get("stream", chunk.get("error", ""))) for chunk in exc.build_log)[-2000:]
+            tail = "".join(
+                str(chunk.get("stream", chunk.get("error", ""))) for chunk in exc.build_log
+            )[-2000:]
             raise ImageError(f"building the runner image failed:\n{tail}") from None
         except docker.errors.APIError as exc:
             raise ImageError(f"building the runner image failed: {exc}") from None

@@ -24,16 +24,21 @@ class Workspace:
     hints_shown: int = 0
 
     def save(self) -> None:
-        _atomic_write(self.path / MARKER, json.dumps({"exercise": self.exercise,
-                                                      "hints_shown": self.hints_shown}, indent=2))
+        _atomic_write(
+            self.path / MARKER,
+            json.dumps({"exercise": self.exercise, "hints_shown": self.hints_shown}, indent=2),
+        )
 
 
 def start(exercise: Exercise, target: Path) -> Workspace:
     """Copy the starter and README into `target` (which must be new or empty)."""
-    if target.exists() and any(target.iterdir()):
-        raise UsageError(f"{target} is not empty; choose a new folder: `sandbox start {exercise.slug} DIR`")
-    shutil.copytree(exercise.starter, target, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise UsageError(
+            f"{target} is not empty; choose a new folder: `sandbox start {exercise.slug} DIR`"
+        )
+    shutil.copytree(
+        exercise.starter, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copyfile(exercise.readme, target / "README.md")
     ws = Workspace(target, exercise.slug)
     ws.save()
@@ -49,7 +54,9 @@ def find(path: Path) -> Workspace | None:
                 data = json.loads(marker.read_text(encoding="utf-8"))
                 return Workspace(folder, str(data["exercise"]), int(data.get("hints_shown", 0)))
             except (ValueError, KeyError, TypeError):
-                raise UsageError(f"{marker} is damaged; delete it and pass --exercise SLUG") from None
+                raise UsageError(
+                    f"{marker} is damaged; delete it and pass --exercise SLUG"
+                ) from None
     return None
 
 
@@ -77,7 +84,9 @@ class Progress:
     def load(cls) -> Progress:
         try:
             data = json.loads(cls.location().read_text(encoding="utf-8"))
-            return cls(entries={k: v for k, v in data.get("exercises", {}).items() if isinstance(v, dict)})
+            return cls(
+                entries={k: v for k, v in data.get("exercises", {}).items() if isinstance(v, dict)}
+            )
         except (OSError, ValueError, AttributeError):
             return cls()
 

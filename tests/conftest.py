@@ -51,9 +51,17 @@ def toml_text(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def make_exercise(home: Path, slug: str = "demo", data: dict[str, Any] | None = None, *,
-                  toml: str | None = None, starter: bool = True, solution: bool = True,
-                  readme: bool = True, grader: bool = True) -> Path:
+def make_exercise(
+    home: Path,
+    slug: str = "demo",
+    data: dict[str, Any] | None = None,
+    *,
+    toml: str | None = None,
+    starter: bool = True,
+    solution: bool = True,
+    readme: bool = True,
+    grader: bool = True,
+) -> Path:
     """Write exercises/<slug>/ and graders/<slug>/ under `home`; return the exercise folder."""
     folder = home / "exercises" / slug
     folder.mkdir(parents=True)
@@ -61,7 +69,10 @@ def make_exercise(home: Path, slug: str = "demo", data: dict[str, Any] | None = 
     (folder / "exercise.toml").write_text(text, encoding="utf-8")
     if readme:
         (folder / "README.md").write_text(f"# {slug}\n\nDo the thing.\n", encoding="utf-8")
-    for sub, body, wanted in (("starter", STARTER_APP, starter), ("solution", SOLUTION_APP, solution)):
+    for sub, body, wanted in (
+        ("starter", STARTER_APP, starter),
+        ("solution", SOLUTION_APP, solution),
+    ):
         (folder / sub).mkdir()
         if wanted:
             (folder / sub / "app.py").write_text(body, encoding="utf-8")
@@ -96,16 +107,38 @@ ResultFactory = Callable[..., Result]
 def make_result() -> ResultFactory:
     """A Result with sensible defaults; passing tests=None builds tests that add up to the score."""
 
-    def build(status: Status = Status.PASS, score: float = 3, max_score: float = 3, *,
-              exercise: str = "demo", message: str = "", tests: list[TestResult] | None = None,
-              infrastructure: bool = False, **extra: Any) -> Result:
+    def build(
+        status: Status = Status.PASS,
+        score: float = 3,
+        max_score: float = 3,
+        *,
+        exercise: str = "demo",
+        message: str = "",
+        tests: list[TestResult] | None = None,
+        infrastructure: bool = False,
+        **extra: Any,
+    ) -> Result:
         if tests is None:
-            tests = [TestResult(f"test_{i}", TestStatus.PASSED if i < score else TestStatus.FAILED,
-                                1.0 if i < score else 0.0, 1.0,
-                                "" if i < score else f"test_{i} went wrong")
-                     for i in range(int(max_score))]
-        return Result(exercise=exercise, status=status, score=score, max_score=max_score,
-                      message=message, tests=tests, infrastructure=infrastructure, **extra)
+            tests = [
+                TestResult(
+                    f"test_{i}",
+                    TestStatus.PASSED if i < score else TestStatus.FAILED,
+                    1.0 if i < score else 0.0,
+                    1.0,
+                    "" if i < score else f"test_{i} went wrong",
+                )
+                for i in range(int(max_score))
+            ]
+        return Result(
+            exercise=exercise,
+            status=status,
+            score=score,
+            max_score=max_score,
+            message=message,
+            tests=tests,
+            infrastructure=infrastructure,
+            **extra,
+        )
 
     return build
 

@@ -18,8 +18,10 @@ def _open_regular(path: Path, limit: int) -> int:
     except FileNotFoundError:
         raise
     except OSError as exc:
-        raise UnsafeFile(f"{path.name} could not be opened safely ({exc.strerror}); "
-                         "it must be a regular file, not a symlink") from exc
+        raise UnsafeFile(
+            f"{path.name} could not be opened safely ({exc.strerror}); "
+            "it must be a regular file, not a symlink"
+        ) from exc
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)

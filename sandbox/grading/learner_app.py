@@ -6,6 +6,7 @@ the grader (root with SETUID/SETGID/KILL only) can neither be signalled nor read
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -38,8 +39,8 @@ sys.argv = [module]
 sys.path.insert(0, os.getcwd())
 import importlib
 app = getattr(importlib.import_module(module), attribute)
-from werkzeug.serving import run_simple
-run_simple('127.0.0.1', port, app, threaded=True, use_reloader=False, use_debugger=False)
+from werkzeug.serving import make_server
+make_server('127.0.0.1', port, app, threaded=True).serve_forever()
 """
 
 
@@ -49,6 +50,10 @@ class AppNoAnswer(AssertionError):
 
 class AppDidNotStart(Exception):
     """The learner's app exited or never listened; every test is reported as not run."""
+
+    def __init__(self, message: str, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 @dataclass(frozen=True)
@@ -114,8 +119,11 @@ class LearnerApp:
             return
         code = "import shutil,sys; shutil.copytree(sys.argv[1], sys.argv[2], symlinks=True, dirs_exist_ok=True)"
         subprocess.run(
-            [sys.executable, "-I", "-c", code, src, dst], check=True, timeout=60,
-            env=self._env(), **self._user_kwargs(),
+            [sys.executable, "-I", "-c", code, src, dst],
+            check=True,
+            timeout=60,
+            env=self._env(),
+            **self._user_kwargs(),
         )
 
     def start(self) -> None:
@@ -125,8 +133,12 @@ class LearnerApp:
         mark = self._output.mark()
         self._proc = subprocess.Popen(
             [sys.executable, "-c", _LAUNCH, self.spec.module, self.spec.attribute, str(self.port)],
-            cwd=self.workdir, env=self._env(), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=self.workdir,
+            env=self._env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             **self._user_kwargs(),
         )
         threading.Thread(target=self._output.pump, args=(self._proc.stdout,), daemon=True).start()
@@ -143,8 +155,9 @@ class LearnerApp:
                 time.sleep(0.03)
         self.stop()
         raise AppDidNotStart(
-            f"the app did not start listening within {self.spec.startup_timeout_s:g} s."
-            + _tail_note(self._output.text(mark))
+            f"the app did not start listening within {self.spec.startup_timeout_s:g} s: it probably "
+            "loops or blocks at import or start-up." + _tail_note(self._output.text(mark)),
+            timed_out=True,
         )
 
     def stop(self) -> None:
@@ -156,10 +169,8 @@ class LearnerApp:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             proc.kill()
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
 
     def restart(self) -> None:
         """A fresh process over the same working directory."""
@@ -194,7 +205,9 @@ class LearnerApp:
                 story = self._exit_story(self._proc.returncode, "")
                 self.crash_note = story
                 raise AppNoAnswer(f"{method} {path}: {story}") from None
-            raise AppNoAnswer(f"{method} {path}: the app closed the connection without answering") from None
+            raise AppNoAnswer(
+                f"{method} {path}: the app closed the connection without answering"
+            ) from None
 
     def get(self, path: str, **kw: Any) -> requests.Response:
         return self.request("GET", path, **kw)
@@ -231,10 +244,15 @@ class LearnerApp:
     def _exit_story(self, code: int, output: str) -> str:
         if code == -signal.SIGKILL and not self._killed_by_us:
             limit = f" ({self.spec.memory_mb} MB)" if self.spec.memory_mb else ""
-            return "the app was killed by SIGKILL: it most likely ran out of memory" + limit + "." + _tail_note(output)
+            return (
+                "the app was killed by SIGKILL: it most likely ran out of memory"
+                + limit
+                + "."
+                + _tail_note(output)
+            )
         if code < 0:
             return f"the app was killed by signal {-code}." + _tail_note(output)
-        return f"the app exited with code {code}." + _tail_note(output)
+        return f"the app exited with code {code}{_last_error(output)}." + _tail_note(output)
 
     def _env(self) -> dict[str, str]:
         """Only an allow-listed environment reaches learner code: no secrets of the grader's."""
@@ -260,7 +278,20 @@ def describe(response: requests.Response, limit: int = 300) -> str:
     body = response.text
     if len(body) > limit:
         body = body[:limit] + "…"
-    return f"{response.status_code} {ctype}: {body!r}" if body else f"{response.status_code} {ctype} (empty body)"
+    return (
+        f"{response.status_code} {ctype}: {body!r}"
+        if body
+        else f"{response.status_code} {ctype} (empty body)"
+    )
+
+
+def _last_error(output: str) -> str:
+    """': SyntaxError: invalid syntax' — the exception line of a traceback, for the first line."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    for line in reversed(lines[-40:]):
+        if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line):
+            return ": " + line[:200]
+    return ""
 
 
 def _tail_note(output: str, lines: int = 15) -> str:

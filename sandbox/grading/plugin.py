@@ -41,6 +41,7 @@ class GradingState:
     started: float = field(default_factory=time.monotonic)
     app: LearnerApp | None = None
     startup_error: str | None = None
+    startup_timed_out: bool = False
     collect_error: str | None = None
     tests: dict[str, TestResult] = field(default_factory=dict)
     _marks: dict[str, int] = field(default_factory=dict)
@@ -52,20 +53,28 @@ class GradingState:
         if self.collect_error:
             status, message = Status.ERROR, self.collect_error
         elif self.startup_error:
-            status = Status.ERROR
+            status = Status.TIMEOUT if self.startup_timed_out else Status.ERROR
             message = f"Your app did not start, so no test could run: {self.startup_error}"
         elif tests and all(t.status is TestStatus.PASSED for t in tests):
             status, message = Status.PASS, f"All {len(tests)} tests passed."
         elif not tests:
-            status, message = Status.ERROR, "The grader collected no tests (a problem with the exercise)."
+            status, message = (
+                Status.ERROR,
+                "The grader collected no tests (a problem with the exercise).",
+            )
         else:
             failed = [t for t in tests if t.status is not TestStatus.PASSED]
             status = Status.FAIL
             message = f"{len(failed)} of {len(tests)} tests did not pass. First: {failed[0].name}: {failed[0].message}"
         return Result(
-            exercise=self.exercise, status=status, score=score, max_score=max_score,
-            message=message, duration_s=round(time.monotonic() - self.started, 3),
-            tests=tests, complete=complete,
+            exercise=self.exercise,
+            status=status,
+            score=score,
+            max_score=max_score,
+            message=message,
+            duration_s=round(time.monotonic() - self.started, 3),
+            tests=tests,
+            complete=complete,
         )
 
     def write(self, complete: bool) -> None:
@@ -82,7 +91,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sandbox", "Backend Sandbox grading")
     group.addoption("--job", help="job file (JSON) written by the runner")
     group.addoption("--submission", help="folder holding the learner's app")
-    group.addoption("--exercise-dir", help="exercise folder (reads [app] and [limits] of exercise.toml)")
+    group.addoption(
+        "--exercise-dir", help="exercise folder (reads [app] and [limits] of exercise.toml)"
+    )
     group.addoption("--workdir", help="writable folder the app runs in (default: a temp copy)")
     group.addoption("--result-file", help="where to write the result document")
 
@@ -107,7 +118,11 @@ def _load_job(config: pytest.Config) -> GradingState | None:
         exercise_dir = config.getoption("--exercise-dir")
         if exercise_dir:
             toml = tomllib.loads((Path(exercise_dir) / "exercise.toml").read_text(encoding="utf-8"))
-            job.update(exercise=Path(exercise_dir).name, app=toml.get("app", {}), limits=toml.get("limits", {}))
+            job.update(
+                exercise=Path(exercise_dir).name,
+                app=toml.get("app", {}),
+                limits=toml.get("limits", {}),
+            )
         job["workdir"] = config.getoption("--workdir") or tempfile.mkdtemp(prefix="sandbox-app-")
         job["result_file"] = config.getoption("--result-file")
     app, limits = job.get("app", {}), job.get("limits", {})
@@ -150,7 +165,7 @@ def app(request: pytest.FixtureRequest) -> Iterator[LearnerApp]:
         learner.prepare()
         learner.start()
     except AppDidNotStart as exc:
-        state.startup_error = str(exc)
+        state.startup_error, state.startup_timed_out = str(exc), exc.timed_out
         raise
     state.app = learner
     yield learner
@@ -179,8 +194,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         function = getattr(item, "function", None)
         doc = (function.__doc__ or "").strip().splitlines() if function else []
         state.tests[item.nodeid] = TestResult(
-            name=item.name, status=TestStatus.NOT_RUN, score=0.0, max_score=points,
-            message="not run", description=doc[0] if doc else "",
+            name=item.name,
+            status=TestStatus.NOT_RUN,
+            score=0.0,
+            max_score=points,
+            message="not run",
+            description=doc[0] if doc else "",
         )
     state.write(complete=False)
 
@@ -214,7 +233,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     state = item.config.stash.get(_STATE, None)

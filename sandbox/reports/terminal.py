@@ -18,8 +18,12 @@ MARKS = {
     TestStatus.NOT_RUN: "[yellow]–[/]",
 }
 STATUS_STYLE = {
-    Status.PASS: "bold green", Status.FAIL: "bold red", Status.ERROR: "bold magenta",
-    Status.TIMEOUT: "bold yellow", Status.OOM: "bold yellow", Status.REJECTED: "bold magenta",
+    Status.PASS: "bold green",
+    Status.FAIL: "bold red",
+    Status.ERROR: "bold magenta",
+    Status.TIMEOUT: "bold yellow",
+    Status.OOM: "bold yellow",
+    Status.REJECTED: "bold magenta",
     Status.MISSING: "dim",
 }
 NEXT_STEP = {
@@ -43,11 +47,15 @@ def render_result(console: Console, result: Result) -> None:
     table.add_column("test")
     table.add_column("points", justify="right")
     for t in result.tests:
-        table.add_row(MARKS[t.status], escape(t.description or t.name), f"{t.score:g}/{t.max_score:g}")
+        table.add_row(
+            MARKS[t.status], escape(t.description or t.name), f"{t.score:g}/{t.max_score:g}"
+        )
     if result.tests:
         console.print(table)
-    console.print(f"{status_text(result.status)}  score {result.score:g}/{result.max_score:g}"
-                  f"  ({result.duration_s:.1f} s, {escape(result.runner or '?')})")
+    console.print(
+        f"{status_text(result.status)}  score {result.score:g}/{result.max_score:g}"
+        f"  ({result.duration_s:.1f} s, {escape(result.runner or '?')})"
+    )
     first = result.first_failure()
     if result.status in (Status.FAIL,) and first is not None:
         console.print(f"\n[bold]First failure:[/] {escape(first.name)}")
@@ -57,14 +65,18 @@ def render_result(console: Console, result: Result) -> None:
     console.print(f"\n[dim]{NEXT_STEP[result.status]}[/]")
 
 
-def render_list(console: Console, exercises: list[Exercise], progress: dict[str, dict[str, object]]) -> None:
+def render_list(
+    console: Console, exercises: list[Exercise], progress: dict[str, dict[str, object]]
+) -> None:
     table = Table(title="Exercises")
     for col in ("slug", "title", "difficulty", "topics", "points", "best"):
         table.add_column(col)
     for ex in exercises:
         entry = progress.get(ex.slug)
         best = f"{entry.get('best_score', 0):g}/{ex.points:g}" if entry else "–"
-        table.add_row(ex.slug, escape(ex.title), ex.difficulty, ", ".join(ex.topics), f"{ex.points:g}", best)
+        table.add_row(
+            ex.slug, escape(ex.title), ex.difficulty, ", ".join(ex.topics), f"{ex.points:g}", best
+        )
     console.print(table)
     console.print("[dim]Start one with `sandbox start SLUG`.[/]")
 
@@ -91,6 +103,11 @@ def render_images(console: Console, states: list[ImageState]) -> None:
     for col in ("role", "tag", "built", "size", "stale tags"):
         table.add_column(col)
     for s in states:
-        table.add_row(s.role, s.tag, "[green]yes[/]" if s.exists else "[red]no[/]",
-                      f"{s.size_mb:g} MB" if s.size_mb else "–", ", ".join(s.stale) or "–")
+        table.add_row(
+            s.role,
+            s.tag,
+            "[green]yes[/]" if s.exists else "[red]no[/]",
+            f"{s.size_mb:g} MB" if s.size_mb else "–",
+            ", ".join(s.stale) or "–",
+        )
     console.print(table)

@@ -7,6 +7,7 @@ learner's app); the app runs as LEARNER_UID with no capabilities. The result lea
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import socket
@@ -31,6 +32,8 @@ LEARNER_UID = 10001
 RESULT_PATH = "/job/out/result.json"
 RESULT_CAP = 2 * 1024 * 1024
 LOG_CAP = 64 * 1024
+WORK_TMPFS_INODES = 16384  # files + folders the app may create under /work
+SMALL_TMPFS_INODES = 4096  # the same for /tmp and /dev/shm
 START_SLACK_S = 5.0  # container start and interpreter start-up, on top of the exercise's limit
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -44,7 +47,9 @@ class DockerRunner:
 
     def __init__(self, client: DockerClient, image: str, isolation: str = "runc") -> None:
         if isolation not in ISOLATIONS:
-            raise RunnerError(f"unknown isolation {isolation!r}; choose one of {', '.join(ISOLATIONS)}")
+            raise RunnerError(
+                f"unknown isolation {isolation!r}; choose one of {', '.join(ISOLATIONS)}"
+            )
         self.client = client
         self.image = image
         self.isolation = isolation
@@ -52,9 +57,17 @@ class DockerRunner:
     def run(self, job: Job) -> Result:
         started = time.monotonic()
         try:
-            archive = job_archive(job, job_document(
-                job, submission="/job/submission", grader="/job/grader", workdir="/work/app",
-                result_file=RESULT_PATH, learner_uid=LEARNER_UID))
+            archive = job_archive(
+                job,
+                job_document(
+                    job,
+                    submission="/job/submission",
+                    grader="/job/grader",
+                    workdir="/work/app",
+                    result_file=RESULT_PATH,
+                    learner_uid=LEARNER_UID,
+                ),
+            )
         except SubmissionRejected as exc:
             return _result(job, Status.REJECTED, str(exc), started, self.image)
         container = self._create(job)
@@ -76,22 +89,36 @@ class DockerRunner:
             "nano_cpus": int(limits.cpus * 1e9),
             "pids_limit": limits.pids,
             "read_only": True,
+            # Every writable folder is memory, charged to the container: sizes AND inode counts
+            # are capped, so filling them is ENOSPC for the learner, not an OOM for the grader
+            # (an empty file costs no block but ~1 KB of kernel memory). /dev/shm replaces
+            # Docker's own 64 MB one, which had no inode cap.
             "tmpfs": {
-                "/tmp": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb // 4}m,mode=1777",
-                "/work": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb}m,uid={LEARNER_UID},"
-                         f"gid={LEARNER_UID},mode=0755",
-                "/run/grader": "rw,nosuid,nodev,noexec,size=8m,mode=0700",
+                "/tmp": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb // 4}m,"
+                f"nr_inodes={SMALL_TMPFS_INODES},mode=1777",
+                "/dev/shm": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb // 4}m,"
+                f"nr_inodes={SMALL_TMPFS_INODES},mode=1777",
+                "/work": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb}m,"
+                f"nr_inodes={WORK_TMPFS_INODES},uid={LEARNER_UID},gid={LEARNER_UID},mode=0755",
+                "/run/grader": "rw,nosuid,nodev,noexec,size=8m,nr_inodes=4096,mode=0700",
             },
             "mounts": [Mount(target="/job", source=None, type="volume")],
             "cap_drop": ["ALL"],
             "cap_add": ["SETUID", "SETGID", "KILL"],
             "security_opt": ["no-new-privileges"],
             "user": "0:0",
-            "ulimits": [Ulimit(name="core", soft=0, hard=0), Ulimit(name="nofile", soft=1024, hard=1024)],
+            "ulimits": [
+                Ulimit(name="core", soft=0, hard=0),
+                Ulimit(name="nofile", soft=1024, hard=1024),
+            ],
             "log_config": LogConfig(type="json-file", config={"max-size": "1m", "max-file": "1"}),
             "environment": {"HOME": "/run/grader", "TMPDIR": "/run/grader"},
-            "labels": {LABEL: "job", f"{LABEL}.owner": OWNER, f"{LABEL}.exercise": job.exercise.slug,
-                       f"{LABEL}.submission": job.submission_id[:100]},
+            "labels": {
+                LABEL: "job",
+                f"{LABEL}.owner": OWNER,
+                f"{LABEL}.exercise": job.exercise.slug,
+                f"{LABEL}.submission": job.submission_id[:100],
+            },
             "name": f"sandbox-{job.exercise.slug}-{uuid.uuid4().hex[:10]}",
         }
         runtime = ISOLATIONS[self.isolation]
@@ -100,9 +127,13 @@ class DockerRunner:
         try:
             return self.client.containers.create(**options)
         except docker.errors.ImageNotFound:
-            raise RunnerError(f"the runner image {self.image} is missing: run `sandbox images build`") from None
+            raise RunnerError(
+                f"the runner image {self.image} is missing: run `sandbox images build`"
+            ) from None
         except (docker.errors.APIError, requests.RequestException) as exc:
-            raise RunnerError(f"Docker could not create a grading container: {_short(exc)}") from None
+            raise RunnerError(
+                f"Docker could not create a grading container: {_short(exc)}"
+            ) from None
 
     def _grade(self, job: Job, container: Container, archive: bytes, started: float) -> Result:
         deadline = job.exercise.time_limit_s + START_SLACK_S
@@ -111,16 +142,16 @@ class DockerRunner:
                 raise RunnerError("Docker refused the job files")
             container.start()
         except (docker.errors.APIError, requests.RequestException) as exc:
-            raise RunnerError(f"Docker could not start the grading container: {_short(exc)}") from None
+            raise RunnerError(
+                f"Docker could not start the grading container: {_short(exc)}"
+            ) from None
         timed_out = False
         try:
             container.wait(timeout=deadline)
         except (requests.ReadTimeout, requests.ConnectionError):
             timed_out = True
-            try:
+            with contextlib.suppress(docker.errors.APIError):  # it may have just finished
                 container.kill()
-            except docker.errors.APIError:
-                pass  # it may have finished in the meantime
         try:
             container.reload()
         except (docker.errors.APIError, requests.RequestException) as exc:
@@ -129,8 +160,15 @@ class DockerRunner:
         document = _read_result(container)
         return self._finish(job, document, state, timed_out, started, container)
 
-    def _finish(self, job: Job, document: str | None, state: dict[str, Any], timed_out: bool,
-                started: float, container: Container) -> Result:
+    def _finish(
+        self,
+        job: Job,
+        document: str | None,
+        state: dict[str, Any],
+        timed_out: bool,
+        started: float,
+        container: Container,
+    ) -> Result:
         ex = job.exercise
         result: Result | None = None
         if document is not None:
@@ -140,15 +178,24 @@ class DockerRunner:
                 result = None
         if result is None:
             if timed_out:
-                return _result(job, Status.TIMEOUT, _timeout_message(ex.time_limit_s), started, self.image)
+                return _result(
+                    job, Status.TIMEOUT, _timeout_message(ex.time_limit_s), started, self.image
+                )
             if state.get("OOMKilled"):
-                return _result(job, Status.OOM, _oom_message(ex.limits.memory_mb), started, self.image)
+                return _result(
+                    job, Status.OOM, _oom_message(ex.limits.memory_mb), started, self.image
+                )
             logs = _logs(container)
-            return _result(job, Status.ERROR,
-                           "Could not grade: the grader produced no readable result "
-                           f"(container exit code {state.get('ExitCode')}). This is not your code's "
-                           f"fault; try again, and report it if it persists.\n{truncate(logs, 1500)}",
-                           started, self.image, infrastructure=True)
+            return _result(
+                job,
+                Status.ERROR,
+                "Could not grade: the grader produced no readable result "
+                f"(container exit code {state.get('ExitCode')}). This is not your code's "
+                f"fault; try again, and report it if it persists.\n{truncate(logs, 1500)}",
+                started,
+                self.image,
+                infrastructure=True,
+            )
         if timed_out:
             result.status, result.message = Status.TIMEOUT, _timeout_message(ex.time_limit_s)
         elif state.get("OOMKilled"):
@@ -163,23 +210,35 @@ class DockerRunner:
         return result
 
 
-def _result(job: Job, status: Status, message: str, started: float, image: str,
-            infrastructure: bool = False) -> Result:
+def _result(
+    job: Job, status: Status, message: str, started: float, image: str, infrastructure: bool = False
+) -> Result:
     return Result(
-        exercise=job.exercise.slug, submission=job.submission_id, status=status, score=0.0,
-        max_score=job.exercise.points, message=message, image=image, runner="docker",
-        duration_s=round(time.monotonic() - started, 3), infrastructure=infrastructure,
+        exercise=job.exercise.slug,
+        submission=job.submission_id,
+        status=status,
+        score=0.0,
+        max_score=job.exercise.points,
+        message=message,
+        image=image,
+        runner="docker",
+        duration_s=round(time.monotonic() - started, 3),
+        infrastructure=infrastructure,
     )
 
 
 def _timeout_message(limit: float) -> str:
-    return (f"Grading was stopped after the {limit:g} s time limit. Your app probably hangs or loops "
-            "forever — at import, at start-up, or in a handler. Tests finished before that are kept.")
+    return (
+        f"Grading was stopped after the {limit:g} s time limit. Your app probably hangs or loops "
+        "forever — at import, at start-up, or in a handler. Tests finished before that are kept."
+    )
 
 
 def _oom_message(memory_mb: int) -> str:
-    return (f"Your app ran out of memory (the limit is {memory_mb} MB) and was killed. Look for data "
-            "built up without bound, or a huge allocation.")
+    return (
+        f"Your app ran out of memory (the limit is {memory_mb} MB) and was killed. Look for data "
+        "built up without bound, or a huge allocation."
+    )
 
 
 def _read_result(container: Container) -> str | None:
@@ -188,7 +247,7 @@ def _read_result(container: Container) -> str | None:
         stream, stat = container.get_archive(RESULT_PATH)
     except (docker.errors.NotFound, docker.errors.APIError, requests.RequestException):
         return None
-    if int(stat.get("size", 0)) > RESULT_CAP or stat.get("linkTarget"):
+    if stat is None or int(stat.get("size", 0)) > RESULT_CAP or stat.get("linkTarget"):
         return None
     buf = io.BytesIO()
     for chunk in stream:

@@ -16,8 +16,15 @@ MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
 SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", ".pytest_cache"}
 
 
-def job_document(job: Job, *, submission: str, grader: str, workdir: str, result_file: str,
-                 learner_uid: int | None) -> dict[str, Any]:
+def job_document(
+    job: Job,
+    *,
+    submission: str,
+    grader: str,
+    workdir: str,
+    result_file: str,
+    learner_uid: int | None,
+) -> dict[str, Any]:
     ex = job.exercise
     return {
         "exercise": ex.slug,
@@ -26,10 +33,16 @@ def job_document(job: Job, *, submission: str, grader: str, workdir: str, result
         "workdir": workdir,
         "result_file": result_file,
         "learner_uid": learner_uid,
-        "app": {"module": ex.app.module, "attribute": ex.app.attribute,
-                "startup_timeout_s": ex.app.startup_timeout_s},
-        "limits": {"memory_mb": ex.limits.memory_mb, "test_timeout_s": ex.limits.test_timeout_s,
-                   "request_timeout_s": ex.limits.request_timeout_s},
+        "app": {
+            "module": ex.app.module,
+            "attribute": ex.app.attribute,
+            "startup_timeout_s": ex.app.startup_timeout_s,
+        },
+        "limits": {
+            "memory_mb": ex.limits.memory_mb,
+            "test_timeout_s": ex.limits.test_timeout_s,
+            "request_timeout_s": ex.limits.request_timeout_s,
+        },
     }
 
 

@@ -12,7 +12,6 @@ from sandbox.docker_client import LABEL, connect
 from sandbox.runners.docker import DockerRunner
 
 
-
 @pytest.fixture(scope="session")
 def docker_client() -> DockerClient:
     return connect()

@@ -21,7 +21,9 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "submissions"
 pytestmark = pytest.mark.docker
 
 
-def test_every_solution_scores_full_marks_and_every_starter_less(docker_runner: DockerRunner) -> None:
+def test_every_solution_scores_full_marks_and_every_starter_less(
+    docker_runner: DockerRunner,
+) -> None:
     checks = verify(exercises.load_all(), docker_runner, jobs=2)
     assert len(checks) >= 4
     for check in checks:
@@ -33,25 +35,33 @@ def test_every_solution_scores_full_marks_and_every_starter_less(docker_runner: 
         assert len(check.solution.tests) >= 6
 
 
-def _run(runner: DockerRunner, fixture: str, slug: str = "http-handler", **changes: float) -> Result:
+def _run(
+    runner: DockerRunner, fixture: str, slug: str = "http-handler", **changes: float
+) -> Result:
     ex = exercises.load(slug)
     if changes:
         ex = dataclasses.replace(ex, **changes)  # type: ignore[arg-type]
     return runner.run(Job(ex, FIXTURES / fixture, fixture))
 
 
-@pytest.mark.parametrize(("fixture", "says"), [
-    ("syntax-error", "SyntaxError"),
-    ("no-app", "No module named 'app'"),
-    ("crash-at-start", "database URL not configured"),
-])
+@pytest.mark.parametrize(
+    ("fixture", "says"),
+    [
+        ("syntax-error", "SyntaxError"),
+        ("no-app", "No module named 'app'"),
+        ("crash-at-start", "database URL not configured"),
+    ],
+)
 def test_an_app_that_does_not_start_is_an_error_with_its_output(
-        docker_runner: DockerRunner, fixture: str, says: str) -> None:
+    docker_runner: DockerRunner, fixture: str, says: str
+) -> None:
     result = _run(docker_runner, fixture)
     assert result.status is Status.ERROR
     assert "did not start" in result.message
     assert says in result.message
-    assert all(says not in t.message for t in result.tests), "the start-up failure is told once, not per test"
+    assert all(says not in t.message for t in result.tests), (
+        "the start-up failure is told once, not per test"
+    )
     assert result.tests and all(t.status is TestStatus.NOT_RUN for t in result.tests)
     assert all("the app did not start" in t.message for t in result.tests)
     assert result.score == 0
@@ -77,12 +87,34 @@ def test_exhausting_memory_is_oom_not_timeout(docker_runner: DockerRunner) -> No
 
 def test_check_json_prints_the_contract(runner_image: str, no_leftovers: None) -> None:
     solution = exercises.load("http-handler").solution
-    proc = subprocess.run([sys.executable, "-m", "sandbox", "check", str(solution), "--exercise",
-                           "http-handler", "--json"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "check",
+            str(solution),
+            "--exercise",
+            "http-handler",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
-    for key in ("schema_version", "exercise", "status", "score", "max_score", "duration_s",
-                "message", "image", "tests"):
+    for key in (
+        "schema_version",
+        "exercise",
+        "status",
+        "score",
+        "max_score",
+        "duration_s",
+        "message",
+        "image",
+        "tests",
+    ):
         assert key in doc
     assert doc["status"] == "pass" and doc["score"] == doc["max_score"]
     assert doc["image"] == runner_image
@@ -90,10 +122,16 @@ def test_check_json_prints_the_contract(runner_image: str, no_leftovers: None) -
         assert {"name", "status", "score", "max_score", "message", "output"} <= set(test)
 
 
-def test_check_on_a_starter_exits_1_and_names_the_first_failure(tmp_path: Path, runner_image: str) -> None:
+def test_check_on_a_starter_exits_1_and_names_the_first_failure(
+    tmp_path: Path, runner_image: str
+) -> None:
     starter = exercises.load("http-handler").starter
-    proc = subprocess.run([sys.executable, "-m", "sandbox", "check", str(starter), "--exercise", "http-handler"],
-                          capture_output=True, text=True, timeout=120, env={"COLUMNS": "120", "PATH": "/usr/bin:/bin",
-                                                                            "HOME": str(tmp_path)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "sandbox", "check", str(starter), "--exercise", "http-handler"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
     assert proc.returncode == 1, proc.stderr
     assert "FAIL" in proc.stdout and "First failure" in proc.stdout and "✗" in proc.stdout

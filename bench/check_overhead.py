@@ -1,0 +1,149 @@
+"""How much does `sandbox check` cost over a bare `docker run` of the same grader, and over the host?
+
+Prints, side by side from one run, the wall time of:
+  1. `sandbox check SOLUTION --exercise SLUG --json` (the whole CLI: Docker SDK, image check,
+     container create/copy/start/wait/read-back/remove);
+  2. a bare `docker run --rm` of the runner image over the same job, bind-mounted (what someone
+     would type by hand, with the same limits);
+  3. the same grader run with pytest on the host (no container at all).
+Usage: python bench/check_overhead.py [SLUG] [--reps N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sandbox import exercises, images
+from sandbox.docker_client import connect
+from sandbox.runners import Job
+from sandbox.runners.jobfiles import job_document, submission_files
+
+
+def timed(cmd: list[str], ok_codes: tuple[int, ...] = (0,)) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in ok_codes:
+        sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def bare_job_dir(ex: exercises.Exercise, root: Path) -> Path:
+    job = root / "job"
+    (job / "out").mkdir(parents=True)
+    for rel, path in submission_files(ex.solution):
+        (job / "submission" / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, job / "submission" / rel)
+    shutil.copytree(ex.grader_dir, job / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    doc = job_document(
+        Job(ex, ex.solution),
+        submission="/job/submission",
+        grader="/job/grader",
+        workdir="/work/app",
+        result_file="/job/out/result.json",
+        learner_uid=10001,
+    )
+    (job / "job.json").write_text(json.dumps(doc))
+    return job
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("slug", nargs="?", default="http-handler")
+    parser.add_argument("--reps", type=int, default=7)
+    args = parser.parse_args()
+    ex = exercises.load(args.slug)
+    image = images.ensure_runner(connect(), print)
+    lim = ex.limits
+    with tempfile.TemporaryDirectory() as tmp:
+        job = bare_job_dir(ex, Path(tmp))
+        runs = {
+            "sandbox check": [
+                sys.executable,
+                "-m",
+                "sandbox",
+                "check",
+                str(ex.solution),
+                "--exercise",
+                ex.slug,
+                "--json",
+            ],
+            "bare docker run": [
+                "docker",
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                f"--memory={lim.memory_mb}m",
+                f"--memory-swap={lim.memory_mb}m",
+                f"--cpus={lim.cpus}",
+                f"--pids-limit={lim.pids}",
+                "--read-only",
+                "--tmpfs",
+                "/tmp:size=16m,mode=1777",
+                "--tmpfs",
+                f"/work:size={lim.tmpfs_mb}m,uid=10001,gid=10001,mode=0755",
+                "--tmpfs",
+                "/run/grader:size=8m,mode=0700",
+                "--cap-drop",
+                "ALL",
+                "--cap-add",
+                "SETUID",
+                "--cap-add",
+                "SETGID",
+                "--cap-add",
+                "KILL",
+                "--security-opt",
+                "no-new-privileges",
+                "-v",
+                f"{job}:/job",
+                image,
+            ],
+            "host pytest": [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "sandbox.grading.plugin",
+                "-p",
+                "no:cacheprovider",
+                str(ex.grader_dir),
+                "--submission",
+                str(ex.solution),
+                "--exercise-dir",
+                str(ex.root),
+            ],
+        }
+        for cmd in runs.values():  # warm caches once
+            timed(cmd)
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(args.reps):  # interleaved, so drift hits every variant alike
+            for name, cmd in runs.items():
+                times[name].append(timed(cmd))
+    med = {name: statistics.median(ts) for name, ts in times.items()}
+    print(f"exercise {ex.slug}, {args.reps} interleaved runs each, image {image}")
+    print(
+        f"{'variant':<18}{'median s':>10}{'min s':>9}{'max s':>9}{'vs bare docker':>16}{'vs host':>9}"
+    )
+    for name, ts in times.items():
+        print(
+            f"{name:<18}{med[name]:>10.3f}{min(ts):>9.3f}{max(ts):>9.3f}"
+            f"{med[name] / med['bare docker run']:>15.2f}x{med[name] / med['host pytest']:>8.2f}x"
+        )
+    print(
+        f"target: sandbox check within 1.3x of bare docker run -> "
+        f"{'met' if med['sandbox check'] <= 1.3 * med['bare docker run'] else 'NOT met'}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+"""Grade a whole class: many jobs in parallel, each result saved the moment it finishes.
+
+Nothing is lost: results/<student>.json is written atomically per submission, so a batch that is
+interrupted (Ctrl-C, or killed outright) resumes where it stopped; the class outputs are always
+rebuilt from every saved result. A failure of ours (Docker, image) is retried once, then saved as
+an `error` marked `infrastructure` — never a zero that looks earned — and graded again next run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sandbox import submissions
+from sandbox.errors import DockerUnavailable, InfrastructureError, SubmissionRejected, UsageError
+from sandbox.exercises import Exercise
+from sandbox.reports.gradebook import write_gradebook_csv
+from sandbox.reports.gradescope import to_gradescope
+from sandbox.reports.html import render_report
+from sandbox.reports.junit import to_junit
+from sandbox.results import Result, Status
+from sandbox.runners import Job, Runner
+
+RETRIES = 1
+
+
+@dataclass(frozen=True)
+class Options:
+    jobs: int = os.cpu_count() or 1
+    regrade: bool = False
+    roster: Path | None = None
+
+
+@dataclass(frozen=True)
+class Finished:
+    """One submission done (or skipped because an earlier run finished it)."""
+
+    student: str
+    result: Result
+    reused: bool = False
+
+
+@dataclass
+class Summary:
+    outdir: Path
+    rows: list[tuple[str, Result]]
+    graded_now: int
+    reused: int
+    not_on_roster: list[str] = field(default_factory=list)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for _, r in self.rows if r.status is status)
+
+    @property
+    def infrastructure_errors(self) -> int:
+        return sum(1 for _, r in self.rows if r.infrastructure)
+
+
+OnEvent = Callable[[Finished], None]
+
+
+class Batch:
+    def __init__(self, exercise: Exercise, submissions_dir: Path, outdir: Path, runner: Runner,
+                 options: Options, *, engine_alive: Callable[[], bool] = lambda: True) -> None:
+        self.exercise = exercise
+        self.submissions_dir = submissions_dir
+        self.outdir = outdir
+        self.runner = runner
+        self.options = options
+        self.engine_alive = engine_alive
+        self._stop = threading.Event()
+
+    @property
+    def results_dir(self) -> Path:
+        return self.outdir / "results"
+
+    def plan(self) -> tuple[list[submissions.Entry], list[str], list[str]]:
+        """(entries to consider, students on the roster with no entry, entries not on the roster)."""
+        entries = submissions.discover(self.submissions_dir)
+        if self.options.roster is None:
+            return entries, [], []
+        roster = submissions.read_roster(self.options.roster)
+        present = {e.student for e in entries}
+        missing = [s for s in roster if s not in present]
+        extra = sorted({e.student for e in entries} - set(roster))
+        return entries, missing, extra
+
+    def run(self, on_event: OnEvent = lambda _e: None) -> Summary:
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        entries, missing, extra = self.plan()
+        todo: list[submissions.Entry] = []
+        reused = 0
+        seen: set[str] = set()
+        for entry in entries:
+            if entry.student in seen:
+                continue  # a duplicate id: the first entry wins, the clash is reported below
+            seen.add(entry.student)
+            saved = None if self.options.regrade else self._saved(entry.student)
+            if saved is not None:
+                reused += 1
+                on_event(Finished(entry.student, saved, reused=True))
+            else:
+                todo.append(entry)
+        for student in missing:
+            result = Result(exercise=self.exercise.slug, submission=student, status=Status.MISSING,
+                            score=0.0, max_score=self.exercise.points,
+                            message="No submission from this student (on the roster, nothing in the folder).")
+            self._save(student, result)
+            on_event(Finished(student, result))
+        graded = self._grade_all(todo, on_event)
+        rows = self._collect(missing)
+        summary = Summary(self.outdir, rows, graded, reused, not_on_roster=extra)
+        self.write_outputs(summary)
+        return summary
+
+    def _grade_all(self, todo: list[submissions.Entry], on_event: OnEvent) -> int:
+        if not todo:
+            return 0
+        done = 0
+        pool = ThreadPoolExecutor(max_workers=max(1, self.options.jobs), thread_name_prefix="grade")
+        pending: set[Future[Finished | None]] = {pool.submit(self._grade_one, e) for e in todo}
+        try:
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    event = future.result()  # re-raises DockerUnavailable: the batch stops
+                    if event is not None:
+                        done += 1
+                        on_event(event)
+        except BaseException:
+            self._stop.set()
+            for future in pending:
+                future.cancel()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return done
+
+    def _grade_one(self, entry: submissions.Entry) -> Finished | None:
+        if self._stop.is_set():
+            return None
+        staging = Path(tempfile.mkdtemp(prefix="sandbox-stage-"))
+        try:
+            result = self._attempt(entry, staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        if self._stop.is_set():
+            return None  # interrupted: save nothing half-made; the next run grades it
+        result.submission = entry.student
+        self._save(entry.student, result)
+        return Finished(entry.student, result)
+
+    def _attempt(self, entry: submissions.Entry, staging: Path) -> Result:
+        try:
+            folder = submissions.stage(entry, staging)
+        except SubmissionRejected as exc:
+            return Result(exercise=self.exercise.slug, submission=entry.student, status=Status.REJECTED,
+                          score=0.0, max_score=self.exercise.points, message=str(exc))
+        problem = ""
+        for _attempt in range(1 + RETRIES):
+            if self._stop.is_set():
+                break
+            try:
+                result = self.runner.run(Job(self.exercise, folder, entry.student))
+            except InfrastructureError as exc:
+                problem = str(exc)
+            else:
+                if not result.infrastructure:
+                    return result
+                problem = result.message
+            if not self.engine_alive():
+                self._stop.set()
+                raise DockerUnavailable(
+                    "Docker stopped answering in the middle of the batch. Results finished so far "
+                    f"are saved in {self.results_dir}; start Docker again and rerun the same command "
+                    "to grade the rest.")
+        return Result(exercise=self.exercise.slug, submission=entry.student, status=Status.ERROR,
+                      score=0.0, max_score=self.exercise.points, infrastructure=True,
+                      message=f"Could not grade (a problem on our side, not the student's): {problem}")
+
+    def _result_path(self, student: str) -> Path:
+        return self.results_dir / f"{student}.json"
+
+    def _saved(self, student: str) -> Result | None:
+        """A finished result from an earlier run, or None (absent, damaged, or ours to retry)."""
+        path = self._result_path(student)
+        if not path.is_file() or path.is_symlink():
+            return None
+        try:
+            result = Result.from_json(path.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            return None
+        if result.exercise != self.exercise.slug or result.infrastructure or result.status is Status.MISSING:
+            return None
+        return result
+
+    def _save(self, student: str, result: Result) -> None:
+        _atomic_write(self._result_path(student), result.to_json())
+
+    def _collect(self, missing: list[str]) -> list[tuple[str, Result]]:
+        rows: list[tuple[str, Result]] = []
+        wanted = {e.student for e in submissions.discover(self.submissions_dir)} | set(missing)
+        for student in sorted(wanted):
+            path = self._result_path(student)
+            try:
+                rows.append((student, Result.from_json(path.read_text(encoding="utf-8"))))
+            except (OSError, ValueError):
+                continue  # not graded yet (interrupted before it): absent, not invented
+        return rows
+
+    def write_outputs(self, summary: Summary) -> None:
+        """Rebuild every class output from the saved results, each file replaced atomically."""
+        out = self.outdir
+        rows = summary.rows
+        write_gradebook_csv(rows, out / "gradebook.csv")
+        for student, result in rows:
+            target = out / "gradescope" / student / "results.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(target, json.dumps(to_gradescope(result), indent=2))
+        _atomic_write(out / "junit.xml", to_junit([(s, r) for s, r in rows]))
+        generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        _atomic_write(out / "report.html", render_report(self.exercise.title, rows, generated))
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def check_outdir(outdir: Path, submissions_dir: Path) -> None:
+    if outdir.resolve() == submissions_dir.resolve() or submissions_dir.resolve() in outdir.resolve().parents:
+        raise UsageError("OUTDIR must not be inside SUBMISSIONS: choose another -o folder")
+
+
+__all__ = ["Batch", "Finished", "Options", "Summary", "check_outdir"]

@@ -1,0 +1,86 @@
+"""The class gradebook: one CSV row per student, for spreadsheets and LMS imports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from sandbox.results import Result, Status
+
+COLUMNS = [
+    "student",
+    "score",
+    "max_score",
+    "percent",
+    "status",
+    "tests_passed",
+    "tests_total",
+    "duration_s",
+    "reason",
+    "infrastructure",
+]
+REASON_CAP = 200
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (tab and carriage return too, per OWASP's CSV-injection advice).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# When a result that could not be graded carries no message, say at least what happened.
+_DEFAULT_REASON = {
+    Status.ERROR: "the app or the grader crashed",
+    Status.TIMEOUT: "time limit exceeded",
+    Status.OOM: "memory limit exceeded",
+    Status.REJECTED: "submission rejected",
+    Status.MISSING: "nothing was submitted",
+}
+
+
+def reason(result: Result, cap: int = REASON_CAP) -> str:
+    """One short line saying why a result is not a plain pass/fail; empty for pass/fail.
+
+    The first non-blank line of the run message, whitespace collapsed, at most `cap` characters.
+    """
+    if result.status.graded:
+        return ""
+    line = next((ln for ln in result.message.splitlines() if ln.strip()), "")
+    text = " ".join(line.split()) or _DEFAULT_REASON.get(result.status, str(result.status))
+    return text if len(text) <= cap else text[: cap - 1].rstrip() + "…"
+
+
+def safe_cell(text: str) -> str:
+    """Neutralise CSV/formula injection: a cell that a spreadsheet would evaluate gets a leading '."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def gradebook_rows(rows: list[tuple[str, Result]]) -> list[list[str]]:
+    """The gradebook as text cells, header first, in the order of `rows`."""
+    table = [list(COLUMNS)]
+    for student, result in rows:
+        table.append(
+            [
+                safe_cell(student),
+                f"{result.score:g}",
+                f"{result.max_score:g}",
+                f"{result.percent:.1f}",
+                str(result.status),
+                str(result.tests_passed),
+                str(len(result.tests)),
+                f"{result.duration_s:.2f}",
+                safe_cell(reason(result)),
+                "yes" if result.infrastructure else "no",
+            ]
+        )
+    return table
+
+
+def gradebook_csv(rows: list[tuple[str, Result]]) -> str:
+    """The gradebook as CSV text (RFC 4180: comma-separated, CRLF line ends, quoted as needed)."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(gradebook_rows(rows))
+    return buffer.getvalue()
+
+
+def write_gradebook_csv(rows: list[tuple[str, Result]], path: Path) -> None:
+    """Write the gradebook of `rows` [(student id, result)] to `path` as UTF-8 CSV."""
+    path.write_text(gradebook_csv(rows), encoding="utf-8", newline="")

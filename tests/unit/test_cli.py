@@ -1,0 +1,441 @@
+"""The command line, end to end in-process: sandbox.cli.main([...]) with a FakeRunner."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sandbox import cli, exercises
+from sandbox.results import Result, Status
+from sandbox.runners import Job
+from sandbox.runners.fake import FakeRunner
+from sandbox.workspace import MARKER, Progress
+
+REPO = Path(__file__).resolve().parents[2]
+CONTRACT_KEYS = {
+    "schema_version",
+    "exercise",
+    "status",
+    "score",
+    "max_score",
+    "duration_s",
+    "message",
+    "image",
+    "tests",
+}
+
+
+def _subcommands() -> dict[str, str]:
+    parser = cli.build_parser()
+    [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    helps = {a.dest: a.help or "" for a in action._choices_actions}
+    return {name: helps.get(name, "") for name in action.choices}
+
+
+COMMANDS = _subcommands()
+
+
+def flat(text: str) -> str:
+    """Rich wraps long lines; compare text with all whitespace runs made single spaces."""
+    return " ".join(text.split())
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich folds output to 80 columns off a terminal, splitting long paths mid-word."""
+    monkeypatch.setenv("COLUMNS", "1000")
+
+
+@pytest.fixture
+def use_runner(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[Job], Result]], FakeRunner]:
+    """Make the CLI grade with a FakeRunner answering `respond`; never touches Docker."""
+
+    def install(respond: Callable[[Job], Result]) -> FakeRunner:
+        runner = FakeRunner(respond)
+        monkeypatch.setattr(cli, "make_runner", lambda args, err: runner)
+        return runner
+
+    return install
+
+
+@pytest.fixture
+def submission(tmp_path: Path) -> Path:
+    folder = tmp_path / "attempt"
+    folder.mkdir()
+    (folder / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    return folder
+
+
+# -- the parser and the README ------------------------------------------------------------------
+
+
+def test_the_expected_commands_exist() -> None:
+    assert {"list", "start", "check", "hint", "progress", "verify", "doctor", "images"} <= set(
+        COMMANDS
+    )
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_has_help(command: str) -> None:
+    assert COMMANDS[command].strip(), f"`sandbox {command}` has no help text"
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_is_documented_in_the_readme(command: str) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert re.search(rf"\bsandbox {re.escape(command)}\b", readme), (
+        f"README.md never shows `sandbox {command}`; document it ({COMMANDS[command]!r})"
+    )
+
+
+def test_extra_command_module_imports_cleanly() -> None:
+    """build_parser() swallows ImportError from sandbox.batch_cli: a broken import there would make
+    its commands vanish from the CLI without a word. Import it directly so the breakage shows."""
+    if not (REPO / "sandbox" / "batch_cli.py").is_file():
+        pytest.skip("there is no sandbox/batch_cli.py")
+    module = importlib.import_module("sandbox.batch_cli")
+    assert callable(module.register)
+
+
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main([])
+    assert info.value.code == 2
+
+
+# -- check ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "score", "infrastructure", "code"),
+    [
+        (Status.PASS, 3, False, 0),
+        (Status.FAIL, 2, False, 1),
+        (Status.FAIL, 0, False, 1),
+        (Status.ERROR, 0, False, 1),
+        (Status.TIMEOUT, 0, False, 1),
+        (Status.ERROR, 0, True, 3),
+    ],
+)
+def test_check_json_exit_codes(
+    sandbox_home: Path,
+    submission: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+    status: Status,
+    score: float,
+    infrastructure: bool,
+    code: int,
+) -> None:
+    result = make_result(
+        status, score, 3, infrastructure=infrastructure, message=f"{status} happened"
+    )
+    runner = use_runner(lambda job: result)
+
+    assert cli.main(["check", str(submission), "--exercise", "demo", "--json"]) == code
+
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) >= CONTRACT_KEYS
+    assert doc["exercise"] == "demo"
+    assert doc["status"] == str(status)
+    assert doc["score"] == score and doc["max_score"] == 3
+    [job] = runner.jobs
+    assert job.exercise.slug == "demo"
+    assert job.submission == submission
+    assert job.submission_id == "attempt"
+
+
+def test_check_renders_for_people_without_json(
+    sandbox_home: Path,
+    submission: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_runner(lambda job: make_result(Status.FAIL, 1, 3))
+    assert cli.main(["check", str(submission), "--exercise", "demo"]) == 1
+    out = flat(capsys.readouterr().out)
+    assert "FAIL" in out and "score 1/3" in out and "First failure: test_1" in out
+
+
+def test_check_records_progress(
+    sandbox_home: Path,
+    submission: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_runner(lambda job: make_result(Status.FAIL, 2, 3))
+    cli.main(["check", str(submission), "--exercise", "demo", "--json"])
+    entry = Progress.load().entries["demo"]
+    assert entry["best_score"] == 2 and entry["attempts"] == 1
+
+
+def test_check_a_workspace_needs_no_exercise(
+    sandbox_home: Path,
+    tmp_path: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ws = tmp_path / "ws"
+    assert cli.main(["start", "demo", str(ws)]) == 0
+    runner = use_runner(lambda job: make_result(Status.PASS, 3, 3))
+
+    assert cli.main(["check", str(ws), "--json"]) == 0
+
+    [job] = runner.jobs
+    assert job.exercise.slug == "demo" and job.submission == ws
+
+
+def test_check_outside_a_workspace_without_exercise(
+    sandbox_home: Path,
+    submission: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runner = use_runner(lambda job: make_result())
+    assert cli.main(["check", str(submission)]) == 2
+    err = flat(capsys.readouterr().err)
+    assert "is not a sandbox workspace" in err
+    assert "--exercise SLUG" in err
+    assert runner.jobs == []
+
+
+def test_check_a_missing_folder(
+    sandbox_home: Path,
+    tmp_path: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_runner(lambda job: make_result())
+    assert cli.main(["check", str(tmp_path / "nowhere"), "--exercise", "demo"]) == 2
+    assert "is not a folder" in flat(capsys.readouterr().err)
+
+
+def test_check_an_unknown_exercise(
+    sandbox_home: Path,
+    submission: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runner = use_runner(lambda job: make_result())
+    assert cli.main(["check", str(submission), "--exercise", "no-such-thing"]) == 2
+    err = flat(capsys.readouterr().err)
+    assert "unknown exercise 'no-such-thing'" in err
+    assert "known: demo" in err
+    assert runner.jobs == []
+
+
+def test_a_broken_exercise_definition_exits_2(
+    sandbox_home: Path,
+    submission: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    toml = sandbox_home / "exercises" / "demo" / "exercise.toml"
+    toml.write_text(toml.read_text().replace('difficulty = "beginner"', 'difficulty = "expert"'))
+    use_runner(lambda job: make_result())
+    assert cli.main(["check", str(submission), "--exercise", "demo"]) == 2
+    assert "difficulty: must be one of" in flat(capsys.readouterr().err)
+
+
+def test_error_messages_are_printed_literally(
+    sandbox_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The error line must not treat `[app]` in a message as console markup and drop it."""
+    (sandbox_home / "exercises" / "demo" / "starter" / "app.py").unlink()
+    assert cli.main(["list"]) == 2
+    err = flat(capsys.readouterr().err)
+    assert "missing app.py (the app module named by [app] module)" in err
+    assert str(sandbox_home / "exercises" / "demo" / "starter") in err
+
+
+# -- verify --------------------------------------------------------------------------------------
+
+
+def verify_responder(
+    make_result: Callable[..., Result], starter_score: float, infrastructure: bool = False
+) -> Callable[[Job], Result]:
+    def respond(job: Job) -> Result:
+        if job.submission.name == "solution":
+            return make_result(Status.PASS, 3, 3, infrastructure=infrastructure)
+        status = Status.PASS if starter_score == 3 else Status.FAIL
+        return make_result(status, starter_score, 3)
+
+    return respond
+
+
+@pytest.mark.parametrize(("starter_score", "ok", "code"), [(1, True, 0), (3, False, 1)])
+def test_verify_json(
+    sandbox_home: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+    starter_score: float,
+    ok: bool,
+    code: int,
+) -> None:
+    runner = use_runner(verify_responder(make_result, starter_score))
+
+    assert cli.main(["verify", "--json", "-j", "2"]) == code
+
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["ok"] is ok
+    [entry] = doc["exercises"]
+    assert entry["slug"] == "demo" and entry["ok"] is ok
+    assert entry["solution"]["status"] == "pass" and entry["solution"]["score"] == 3
+    assert entry["starter"]["score"] == starter_score
+    assert sorted(j.submission.name for j in runner.jobs) == ["solution", "starter"]
+
+
+def test_verify_infrastructure_failure_exits_3(
+    sandbox_home: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_runner(verify_responder(make_result, 1, infrastructure=True))
+    assert cli.main(["verify", "--json"]) == 3
+
+
+def test_verify_named_slugs_only(
+    sandbox_home: Path,
+    exercise_factory: Callable[..., Path],
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    exercise_factory(sandbox_home, "other")
+    runner = use_runner(verify_responder(make_result, 1))
+    assert cli.main(["verify", "other", "--json"]) == 0
+    assert {j.exercise.slug for j in runner.jobs} == {"other"}
+    assert [e["slug"] for e in json.loads(capsys.readouterr().out)["exercises"]] == ["other"]
+
+
+def test_verify_writes_junit(
+    sandbox_home: Path,
+    tmp_path: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_runner(verify_responder(make_result, 1))
+    report = tmp_path / "junit.xml"
+
+    assert cli.main(["verify", "--junit", str(report)]) == 0
+
+    root = ET.parse(report).getroot()
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert set(suites) == {"demo/solution", "demo/starter"}
+    assert suites["demo/solution"].get("failures") == "0"
+    assert suites["demo/starter"].get("failures") == "2"
+    out = flat(capsys.readouterr().out)
+    assert "demo" in out and "✓" in out
+
+
+# -- start, hint, list ---------------------------------------------------------------------------
+
+
+def test_start_then_hint(
+    sandbox_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = tmp_path / "ws"
+    assert cli.main(["start", "demo", str(ws)]) == 0
+    assert (ws / "app.py").is_file() and (ws / "README.md").is_file() and (ws / MARKER).is_file()
+    assert "sandbox check" in flat(capsys.readouterr().out)
+
+    assert cli.main(["hint", str(ws)]) == 0
+    assert "Hint 1/2: first hint" in flat(capsys.readouterr().out)
+    assert cli.main(["hint", str(ws)]) == 0
+    assert "Hint 2/2: second hint" in flat(capsys.readouterr().out)
+    assert cli.main(["hint", str(ws)]) == 0
+    out = flat(capsys.readouterr().out)
+    assert "No more hints" in out
+    assert "1. first hint" in out and "2. second hint" in out
+
+
+def test_start_defaults_to_a_folder_named_after_the_slug(
+    sandbox_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["start", "demo"]) == 0
+    assert (tmp_path / "demo" / MARKER).is_file()
+    assert cli.main(["start", "demo"]) == 2  # now not empty
+    assert "is not empty" in flat(capsys.readouterr().err)
+
+
+def test_hint_text_is_printed_literally(
+    sandbox_home: Path,
+    exercise_data: dict[str, object],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Hints are full of code: `request.headers[name]` must not be eaten as console markup."""
+    hint = "read request.headers[name] and data[key]; [bold]not bold[/]"
+    toml = sandbox_home / "exercises" / "demo" / "exercise.toml"
+    toml.write_text(toml.read_text().replace('"first hint"', json.dumps(hint)))
+    assert exercises.load("demo").hints[0] == hint
+    ws = tmp_path / "ws"
+    cli.main(["start", "demo", str(ws)])
+    capsys.readouterr()
+
+    assert cli.main(["hint", str(ws)]) == 0
+    assert hint in flat(capsys.readouterr().out)
+    cli.main(["hint", str(ws)])
+    cli.main(["hint", str(ws)])
+    assert hint in flat(capsys.readouterr().out)
+
+
+def test_hint_outside_a_workspace(
+    sandbox_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "plain").mkdir()
+    assert cli.main(["hint", str(tmp_path / "plain")]) == 2
+    assert "not a sandbox workspace" in flat(capsys.readouterr().err)
+
+
+def test_start_an_unknown_exercise(
+    sandbox_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["start", "nope", str(tmp_path / "ws")]) == 2
+    assert "known: demo" in flat(capsys.readouterr().err)
+    assert not (tmp_path / "ws").exists()
+
+
+def test_list_json(sandbox_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["list", "--json"]) == 0
+    [item] = json.loads(capsys.readouterr().out)
+    assert item == {
+        "slug": "demo",
+        "title": "Demo: a tiny JSON API",
+        "summary": "One sentence for the list.",
+        "topics": ["http", "json"],
+        "difficulty": "beginner",
+        "points": 3,
+    }
+
+
+def test_list_and_progress_show_the_best_score(
+    sandbox_home: Path, make_result: Callable[..., Result], capsys: pytest.CaptureFixture[str]
+) -> None:
+    Progress.load().record(make_result(Status.FAIL, 2, 3))
+    assert cli.main(["list"]) == 0
+    assert "2/3" in capsys.readouterr().out
+    assert cli.main(["progress"]) == 0
+    assert "2/3" in capsys.readouterr().out
