@@ -12,8 +12,6 @@ Usage: python bench/check_overhead.py [SLUG] [--reps N]
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -21,10 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import bare_job_dir, docker_run_flags
+
 from sandbox import exercises, images
 from sandbox.docker_client import connect
-from sandbox.runners import Job
-from sandbox.runners.jobfiles import job_document, submission_files
 
 
 def timed(cmd: list[str], ok_codes: tuple[int, ...] = (0,)) -> float:
@@ -36,25 +34,6 @@ def timed(cmd: list[str], ok_codes: tuple[int, ...] = (0,)) -> float:
     return elapsed
 
 
-def bare_job_dir(ex: exercises.Exercise, root: Path) -> Path:
-    job = root / "job"
-    (job / "out").mkdir(parents=True)
-    for rel, path in submission_files(ex.solution):
-        (job / "submission" / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, job / "submission" / rel)
-    shutil.copytree(ex.grader_dir, job / "grader", ignore=shutil.ignore_patterns("__pycache__"))
-    doc = job_document(
-        Job(ex, ex.solution),
-        submission="/job/submission",
-        grader="/job/grader",
-        workdir="/work/app",
-        result_file="/job/out/result.json",
-        learner_uid=10001,
-    )
-    (job / "job.json").write_text(json.dumps(doc))
-    return job
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("slug", nargs="?", default="http-handler")
@@ -62,9 +41,8 @@ def main() -> None:
     args = parser.parse_args()
     ex = exercises.load(args.slug)
     image = images.ensure_runner(connect(), print)
-    lim = ex.limits
     with tempfile.TemporaryDirectory() as tmp:
-        job = bare_job_dir(ex, Path(tmp))
+        job = bare_job_dir(ex, ex.solution, Path(tmp) / "job")
         runs = {
             "sandbox check": [
                 sys.executable,
@@ -76,37 +54,7 @@ def main() -> None:
                 ex.slug,
                 "--json",
             ],
-            "bare docker run": [
-                "docker",
-                "run",
-                "--rm",
-                "--network",
-                "none",
-                f"--memory={lim.memory_mb}m",
-                f"--memory-swap={lim.memory_mb}m",
-                f"--cpus={lim.cpus}",
-                f"--pids-limit={lim.pids}",
-                "--read-only",
-                "--tmpfs",
-                "/tmp:size=16m,mode=1777",
-                "--tmpfs",
-                f"/work:size={lim.tmpfs_mb}m,uid=10001,gid=10001,mode=0755",
-                "--tmpfs",
-                "/run/grader:size=8m,mode=0700",
-                "--cap-drop",
-                "ALL",
-                "--cap-add",
-                "SETUID",
-                "--cap-add",
-                "SETGID",
-                "--cap-add",
-                "KILL",
-                "--security-opt",
-                "no-new-privileges",
-                "-v",
-                f"{job}:/job",
-                image,
-            ],
+            "bare docker run": ["docker", "run", *docker_run_flags(ex), "-v", f"{job}:/job", image],
             "host pytest": [
                 sys.executable,
                 "-m",

@@ -69,8 +69,16 @@ OnEvent = Callable[[Finished], None]
 
 
 class Batch:
-    def __init__(self, exercise: Exercise, submissions_dir: Path, outdir: Path, runner: Runner,
-                 options: Options, *, engine_alive: Callable[[], bool] = lambda: True) -> None:
+    def __init__(
+        self,
+        exercise: Exercise,
+        submissions_dir: Path,
+        outdir: Path,
+        runner: Runner,
+        options: Options,
+        *,
+        engine_alive: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.exercise = exercise
         self.submissions_dir = submissions_dir
         self.outdir = outdir
@@ -111,9 +119,14 @@ class Batch:
             else:
                 todo.append(entry)
         for student in missing:
-            result = Result(exercise=self.exercise.slug, submission=student, status=Status.MISSING,
-                            score=0.0, max_score=self.exercise.points,
-                            message="No submission from this student (on the roster, nothing in the folder).")
+            result = Result(
+                exercise=self.exercise.slug,
+                submission=student,
+                status=Status.MISSING,
+                score=0.0,
+                max_score=self.exercise.points,
+                message="No submission from this student (on the roster, nothing in the folder).",
+            )
             self._save(student, result)
             on_event(Finished(student, result))
         graded = self._grade_all(todo, on_event)
@@ -163,8 +176,14 @@ class Batch:
         try:
             folder = submissions.stage(entry, staging)
         except SubmissionRejected as exc:
-            return Result(exercise=self.exercise.slug, submission=entry.student, status=Status.REJECTED,
-                          score=0.0, max_score=self.exercise.points, message=str(exc))
+            return Result(
+                exercise=self.exercise.slug,
+                submission=entry.student,
+                status=Status.REJECTED,
+                score=0.0,
+                max_score=self.exercise.points,
+                message=str(exc),
+            )
         problem = ""
         for _attempt in range(1 + RETRIES):
             if self._stop.is_set():
@@ -182,10 +201,17 @@ class Batch:
                 raise DockerUnavailable(
                     "Docker stopped answering in the middle of the batch. Results finished so far "
                     f"are saved in {self.results_dir}; start Docker again and rerun the same command "
-                    "to grade the rest.")
-        return Result(exercise=self.exercise.slug, submission=entry.student, status=Status.ERROR,
-                      score=0.0, max_score=self.exercise.points, infrastructure=True,
-                      message=f"Could not grade (a problem on our side, not the student's): {problem}")
+                    "to grade the rest."
+                )
+        return Result(
+            exercise=self.exercise.slug,
+            submission=entry.student,
+            status=Status.ERROR,
+            score=0.0,
+            max_score=self.exercise.points,
+            infrastructure=True,
+            message=f"Could not grade (a problem on our side, not the student's): {problem}",
+        )
 
     def _result_path(self, student: str) -> Path:
         return self.results_dir / f"{student}.json"
@@ -199,7 +225,11 @@ class Batch:
             result = Result.from_json(path.read_text(encoding="utf-8"))
         except (ValueError, OSError):
             return None
-        if result.exercise != self.exercise.slug or result.infrastructure or result.status is Status.MISSING:
+        if (
+            result.exercise != self.exercise.slug
+            or result.infrastructure
+            or result.status is Status.MISSING
+        ):
             return None
         return result
 
@@ -247,7 +277,10 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def check_outdir(outdir: Path, submissions_dir: Path) -> None:
-    if outdir.resolve() == submissions_dir.resolve() or submissions_dir.resolve() in outdir.resolve().parents:
+    if (
+        outdir.resolve() == submissions_dir.resolve()
+        or submissions_dir.resolve() in outdir.resolve().parents
+    ):
         raise UsageError("OUTDIR must not be inside SUBMISSIONS: choose another -o folder")
 
 

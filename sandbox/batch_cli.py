@@ -9,36 +9,60 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from typing import TYPE_CHECKING
 
 from sandbox import exercises
-from sandbox.batch import Batch, Finished, Options, Summary, check_outdir
 from sandbox.errors import UsageError
-from sandbox.reports.terminal import status_text
 from sandbox.results import Status
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from sandbox.batch import Batch, Finished, Summary
+
+# Only `register` runs on every command: rich and the batch engine load when `grade` runs.
 
 
 def register(add: Callable[..., argparse.ArgumentParser]) -> None:
-    p = add("grade", cmd_grade, "Grade a folder of submissions (folders, .zip, .tar.gz): gradebook, "
-            "per-student results, Gradescope, JUnit and an HTML report in OUTDIR.")
+    p = add(
+        "grade",
+        cmd_grade,
+        "Grade a folder of submissions (folders, .zip, .tar.gz): gradebook, "
+        "per-student results, Gradescope, JUnit and an HTML report in OUTDIR.",
+    )
     p.add_argument("slug", help="exercise name")
     p.add_argument("submissions", help="folder with one entry per student")
     p.add_argument("-o", "--outdir", required=True, help="where the outputs go (resumable)")
-    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
-                   help="submissions graded in parallel (default: number of cores)")
-    p.add_argument("--roster", help="CSV with a `student` column: adds `missing` rows, flags strangers")
-    p.add_argument("--regrade", action="store_true", help="grade again even what an earlier run finished")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="submissions graded in parallel (default: number of cores)",
+    )
+    p.add_argument(
+        "--roster", help="CSV with a `student` column: adds `missing` rows, flags strangers"
+    )
+    p.add_argument(
+        "--regrade", action="store_true", help="grade again even what an earlier run finished"
+    )
     p.add_argument("--json", action="store_true", help="print a JSON summary (and no progress bar)")
-    p.add_argument("--runner", choices=["docker", "local"], default="docker", help=argparse.SUPPRESS)
-    p.add_argument("--isolation", choices=["runc", "gvisor"],
-                   default=os.environ.get("SANDBOX_ISOLATION", "runc"),
-                   help="container runtime: runc (default) or gvisor (runsc)")
+    p.add_argument(
+        "--runner", choices=["docker", "local"], default="docker", help=argparse.SUPPRESS
+    )
+    p.add_argument(
+        "--isolation",
+        choices=["runc", "gvisor"],
+        default=os.environ.get("SANDBOX_ISOLATION", "runc"),
+        help="container runtime: runc (default) or gvisor (runsc)",
+    )
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from sandbox.batch import Batch, Options, check_outdir
     from sandbox.cli import make_runner
 
     exercise = exercises.load(args.slug)
@@ -49,19 +73,27 @@ def cmd_grade(args: argparse.Namespace) -> int:
         raise UsageError("-j must be at least 1")
     check_outdir(outdir, subs)
     err = Console(stderr=True, highlight=False)
-    runner = make_runner(args, err)
+    runner = make_runner(args, lambda msg: err.print(f"[dim]{escape(msg)}[/]"))
     engine_alive: Callable[[], bool] = lambda: True  # noqa: E731
     client = getattr(runner, "client", None)
     if client is not None:
+
         def engine_alive() -> bool:
             try:
                 return bool(client.ping())
             except Exception:
                 return False
-    batch = Batch(exercise, subs, outdir, runner,
-                  Options(jobs=args.jobs, regrade=args.regrade,
-                          roster=Path(args.roster) if args.roster else None),
-                  engine_alive=engine_alive)
+
+    batch = Batch(
+        exercise,
+        subs,
+        outdir,
+        runner,
+        Options(
+            jobs=args.jobs, regrade=args.regrade, roster=Path(args.roster) if args.roster else None
+        ),
+        engine_alive=engine_alive,
+    )
     entries, missing, _extra = batch.plan()
     total = len({e.student for e in entries}) + len(missing)
     interactive = err.is_terminal and not args.json
@@ -79,10 +111,24 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def _with_progress(batch: Batch, err: Console, total: int) -> Summary:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     failures = 0
-    with Progress(TextColumn("[bold]grading[/]"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[failures]} not passed"), TimeRemainingColumn(),
-                  console=err, transient=False) as progress:
+    with Progress(
+        TextColumn("[bold]grading[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failures]} not passed"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
         task = progress.add_task("grade", total=total, failures=0)
 
         def on_event(ev: Finished) -> None:
@@ -96,16 +142,28 @@ def _with_progress(batch: Batch, err: Console, total: int) -> Summary:
 
 
 def _line(ev: Finished) -> str:
+    from rich.markup import escape
+
+    from sandbox.reports.terminal import status_text
+
     r = ev.result
     note = " [dim](saved earlier)[/]" if ev.reused else ""
-    reason = "" if r.status.graded else f"  [dim]{escape(r.message.splitlines()[0][:90] if r.message else '')}[/]"
+    reason = (
+        ""
+        if r.status.graded
+        else f"  [dim]{escape(r.message.splitlines()[0][:90] if r.message else '')}[/]"
+    )
     return f"{status_text(r.status):>8} {escape(ev.student):<24} {r.score:g}/{r.max_score:g}{note}{reason}"
 
 
 def _plain_line(ev: Finished, stream: object) -> None:
     r = ev.result
-    print(f"{r.status.value:<8} {ev.student} {r.score:g}/{r.max_score:g}"
-          + (" (saved earlier)" if ev.reused else ""), file=stream, flush=True)  # type: ignore[call-overload]
+    print(
+        f"{r.status.value:<8} {ev.student} {r.score:g}/{r.max_score:g}"
+        + (" (saved earlier)" if ev.reused else ""),
+        file=stream,
+        flush=True,
+    )  # type: ignore[call-overload]
 
 
 def _summary_doc(summary: Summary, elapsed: float) -> dict[str, object]:
@@ -118,19 +176,31 @@ def _summary_doc(summary: Summary, elapsed: float) -> dict[str, object]:
         "statuses": {s.value: summary.count(s) for s in Status if summary.count(s)},
         "infrastructure_errors": summary.infrastructure_errors,
         "not_on_roster": summary.not_on_roster,
-        "outputs": {name: str(summary.outdir / name) for name in
-                    ("gradebook.csv", "results", "gradescope", "junit.xml", "report.html")},
+        "outputs": {
+            name: str(summary.outdir / name)
+            for name in ("gradebook.csv", "results", "gradescope", "junit.xml", "report.html")
+        },
     }
 
 
 def _render_summary(console: Console, summary: Summary, elapsed: float) -> None:
+    from rich.markup import escape
+
+    from sandbox.reports.terminal import status_text
+
     counts = ", ".join(f"{status_text(s)} {summary.count(s)}" for s in Status if summary.count(s))
-    console.print(f"\n{len(summary.rows)} students in {elapsed:.1f} s "
-                  f"({summary.graded_now} graded now, {summary.reused} saved earlier): {counts}")
+    console.print(
+        f"\n{len(summary.rows)} students in {elapsed:.1f} s "
+        f"({summary.graded_now} graded now, {summary.reused} saved earlier): {counts}"
+    )
     if summary.not_on_roster:
         console.print(f"[yellow]Not on the roster:[/] {escape(', '.join(summary.not_on_roster))}")
     if summary.infrastructure_errors:
-        console.print(f"[red]{summary.infrastructure_errors} could not be graded on our side;[/] "
-                      "rerun the same command to retry them.")
-    console.print(f"Report: [bold]{summary.outdir / 'report.html'}[/]  "
-                  f"Gradebook: {summary.outdir / 'gradebook.csv'}")
+        console.print(
+            f"[red]{summary.infrastructure_errors} could not be graded on our side;[/] "
+            "rerun the same command to retry them."
+        )
+    console.print(
+        f"Report: [bold]{summary.outdir / 'report.html'}[/]  "
+        f"Gradebook: {summary.outdir / 'gradebook.csv'}"
+    )

@@ -12,47 +12,69 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-from rich.console import Console
-from rich.markup import escape
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from sandbox import exercises as exercises_mod
 from sandbox import workspace
 from sandbox.errors import SandboxError, UsageError
-from sandbox.reports import terminal
-from sandbox.reports.junit import to_junit
 from sandbox.results import Result, Status
 from sandbox.runners import Job, Runner
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# rich, jinja2 and the Docker SDK are imported where they are used: a `check --json` must start fast.
 
 OK, BELOW, USAGE, INFRA = 0, 1, 2, 3
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False)
 
 
 def _err() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def _docker_runner(isolation: str, err: Console) -> Runner:
+def _terminal() -> ModuleType:
+    from sandbox.reports import terminal
+
+    return terminal
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def _plain_log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _docker_runner(isolation: str, log: Callable[[str], None]) -> Runner:
     from sandbox import images
     from sandbox.docker_client import connect
     from sandbox.runners.docker import DockerRunner, reap_orphans
 
     client = connect()
     reap_orphans(client)
-    image = images.ensure_runner(client, lambda msg: err.print(f"[dim]images: {msg}[/]"))
+    image = images.ensure_runner(client, lambda msg: log(f"images: {msg}"))
     return DockerRunner(client, image, isolation=isolation)
 
 
-def make_runner(args: argparse.Namespace, err: Console) -> Runner:
+def make_runner(args: argparse.Namespace, log: Callable[[str], None] = _plain_log) -> Runner:
     if args.runner == "local":
         from sandbox.runners.local import WARNING, LocalRunner
 
-        err.print(f"[bold yellow]WARNING:[/] {WARNING}")
+        log(f"WARNING: {WARNING}")
         return LocalRunner()
-    return _docker_runner(args.isolation, err)
+    return _docker_runner(args.isolation, log)
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -78,7 +100,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             )
         )
         return OK
-    terminal.render_list(_console(), items, workspace.Progress.load().entries)
+    _terminal().render_list(_console(), items, workspace.Progress.load().entries)
     return OK
 
 
@@ -114,16 +136,18 @@ def _resolve_target(
 
 def cmd_check(args: argparse.Namespace) -> int:
     exercise, folder, _ = _resolve_target(args)
-    err = _err()
-    runner = make_runner(args, err)
-    with err.status(f"grading {folder} against {exercise.slug}…") if not args.json else _null():
+    runner = make_runner(args)
+    if args.json:
         result = runner.run(Job(exercise, folder, folder.resolve().name))
+    else:
+        with _err().status(f"grading {folder} against {exercise.slug}…"):
+            result = runner.run(Job(exercise, folder, folder.resolve().name))
     if not result.infrastructure:  # our failure is not the learner's attempt
         workspace.Progress.load().record(result)
     if args.json:
         print(result.to_json())
     else:
-        terminal.render_result(_console(), result)
+        _terminal().render_result(_console(), result)
     return _result_code(result)
 
 
@@ -156,7 +180,7 @@ def cmd_hint(args: argparse.Namespace) -> int:
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
-    terminal.render_list(_console(), exercises_mod.load_all(), workspace.Progress.load().entries)
+    _terminal().render_list(_console(), exercises_mod.load_all(), workspace.Progress.load().entries)
     return OK
 
 
@@ -164,11 +188,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from sandbox.verify import as_document, verify
 
     chosen = [exercises_mod.load(s) for s in args.slugs] if args.slugs else exercises_mod.load_all()
-    err = _err()
-    runner = make_runner(args, err)
-    with err.status(f"verifying {len(chosen)} exercises…") if not args.json else _null():
+    runner = make_runner(args)
+    if args.json:
         checks = verify(chosen, runner, jobs=args.jobs or os.cpu_count() or 1)
+    else:
+        with _err().status(f"verifying {len(chosen)} exercises…"):
+            checks = verify(chosen, runner, jobs=args.jobs or os.cpu_count() or 1)
     if args.junit:
+        from sandbox.reports.junit import to_junit
+
         suites = [
             (f"{c.exercise.slug}/{kind}", r)
             for c in checks
@@ -178,7 +206,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(as_document(checks), indent=2))
     else:
-        terminal.render_verify(_console(), checks)
+        _terminal().render_verify(_console(), checks)
     if any(r.infrastructure for c in checks for r in (c.solution, c.starter)):
         return INFRA
     return OK if all(c.ok for c in checks) else BELOW
@@ -198,7 +226,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     runtimes = ", ".join(sorted(client.info().get("Runtimes", {})))
     console.print(f"[green]✓[/] Docker engine {version} (runtimes: {runtimes})")
     states = images.status(client)
-    terminal.render_images(console, states)
+    _terminal().render_images(console, states)
     if not all(s.exists for s in states):
         console.print(
             "[red]✗[/] The runner image is not built: run `sandbox images build` (or `make images`)."
@@ -217,16 +245,8 @@ def cmd_images(args: argparse.Namespace) -> int:
     if args.action == "build":
         tag = images.ensure_runner(client, lambda msg: console.print(f"[dim]images: {msg}[/]"))
         console.print(f"[green]✓[/] runner image {tag} is current")
-    terminal.render_images(console, images.status(client))
+    _terminal().render_images(console, images.status(client))
     return OK
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 # -- parser ------------------------------------------------------------------------------------

@@ -88,17 +88,26 @@ def discover(submissions: Path) -> list[Entry]:
     try:
         names = os.listdir(submissions)
     except FileNotFoundError:
-        raise UsageError(f"the submissions folder {submissions} does not exist; pass the folder "
-                         "that holds one folder or archive per student") from None
+        raise UsageError(
+            f"the submissions folder {submissions} does not exist; pass the folder "
+            "that holds one folder or archive per student"
+        ) from None
     except NotADirectoryError:
-        raise UsageError(f"{submissions} is not a folder; pass the folder that holds one folder "
-                         "or archive per student") from None
+        raise UsageError(
+            f"{submissions} is not a folder; pass the folder that holds one folder "
+            "or archive per student"
+        ) from None
     except OSError as exc:
-        raise UsageError(f"the submissions folder {submissions} cannot be read "
-                         f"({exc.strerror}); check its permissions") from None
+        raise UsageError(
+            f"the submissions folder {submissions} cannot be read "
+            f"({exc.strerror}); check its permissions"
+        ) from None
 
-    found = [_classify(submissions / name) for name in names
-             if not name.startswith(".") and name != "__MACOSX"]
+    found = [
+        _classify(submissions / name)
+        for name in names
+        if not name.startswith(".") and name != "__MACOSX"
+    ]
     # Within one student id, an entry we can stage comes first: it is the one that gets graded.
     found.sort(key=lambda e: (e.student.casefold(), e.kind == "unknown", e.path.name))
     first: dict[str, Entry] = {}
@@ -106,9 +115,13 @@ def discover(submissions: Path) -> list[Entry]:
     for entry in found:
         other = first.setdefault(entry.student.casefold(), entry)
         if other is not entry:
-            entry = replace(entry, problem=(
-                f"duplicate student id {entry.student!r}: {other.path.name} already uses it; "
-                "keep one folder or archive per student"))
+            entry = replace(
+                entry,
+                problem=(
+                    f"duplicate student id {entry.student!r}: {other.path.name} already uses it; "
+                    "keep one folder or archive per student"
+                ),
+            )
         entries.append(entry)
     return entries
 
@@ -127,8 +140,12 @@ def _classify(path: Path) -> Entry:
             student, kind = name[: -len(suffix)], archive_kind
             break
     if stat.S_ISLNK(mode):
-        return Entry(student, path, "unknown", f"{name} is a symlink; put the real folder or "
-                                               "archive in the submissions folder")
+        return Entry(
+            student,
+            path,
+            "unknown",
+            f"{name} is a symlink; put the real folder or archive in the submissions folder",
+        )
     if not stat.S_ISREG(mode):
         kind = "unknown"
     return Entry(student, path, kind, _naming_problem(student, name, kind))
@@ -136,11 +153,15 @@ def _classify(path: Path) -> Entry:
 
 def _naming_problem(student: str, name: str, kind: str) -> str:
     if kind not in _STAGERS:
-        return (f"{name} is not a folder, .zip or .tar.gz; resubmit the project folder as a "
-                ".zip or .tar.gz")
+        return (
+            f"{name} is not a folder, .zip or .tar.gz; resubmit the project folder as a "
+            ".zip or .tar.gz"
+        )
     if not _STUDENT_ID.fullmatch(student):
-        return (f"{name!r} does not make a valid student id (1-100 letters, digits and . _ @ + -,"
-                " not starting with '.'); rename the entry")
+        return (
+            f"{name!r} does not make a valid student id (1-100 letters, digits and . _ @ + -,"
+            " not starting with '.'); rename the entry"
+        )
     return ""
 
 
@@ -198,8 +219,10 @@ class _Inspector:
         if not parts and is_dir:
             return False  # "./", the archive's own root
         if not parts:
-            raise SubmissionRejected(f"unsafe path {_show(name)}: a file with an empty name; "
-                                     "re-create the archive from inside your project folder")
+            raise SubmissionRejected(
+                f"unsafe path {_show(name)}: a file with an empty name; "
+                "re-create the archive from inside your project folder"
+            )
         if _is_junk(parts, is_dir):
             return False
         if problem:
@@ -207,7 +230,8 @@ class _Inspector:
         if len(parts) > self.limits.max_depth:
             raise SubmissionRejected(
                 f"{_show(name)} is nested too deep (more than {self.limits.max_depth} folders); "
-                "flatten the project and resubmit")
+                "flatten the project and resubmit"
+            )
         self._claim(parts, is_dir)
         if not is_dir:
             self.declared += size
@@ -224,17 +248,23 @@ class _Inspector:
             if previous is None:
                 self._seen[path.casefold()] = (path, as_dir)
             elif previous != (path, True) or not as_dir:  # the same folder again is fine
-                what = (f"{_show(path)} twice" if previous[0] == path else
-                        f"both {_show(previous[0])} and {_show(path)}, which differ only in "
-                        "letter case and clash on Windows and macOS")
-                raise SubmissionRejected(f"duplicate path: the submission holds {what}; keep "
-                                         "one and resubmit")
+                what = (
+                    f"{_show(path)} twice"
+                    if previous[0] == path
+                    else f"both {_show(previous[0])} and {_show(path)}, which differ only in "
+                    "letter case and clash on Windows and macOS"
+                )
+                raise SubmissionRejected(
+                    f"duplicate path: the submission holds {what}; keep one and resubmit"
+                )
 
     def plan(self) -> list[_Member]:
         """The checked members, unwrapped from a single top folder; rejects an empty submission."""
         if not any(not m.is_dir for m in self.members):
-            raise SubmissionRejected("the submission is empty: it holds no files (only folders "
-                                     "or cache files); submit your project's source files")
+            raise SubmissionRejected(
+                "the submission is empty: it holds no files (only folders "
+                "or cache files); submit your project's source files"
+            )
         return _unwrap(self.members)
 
 
@@ -275,12 +305,15 @@ def _safe_parts(name: str) -> tuple[str, ...]:
         if ".." in parts:
             why = "a '..' component that climbs out of the submission"
         elif len(encoded) > _MAX_NAME_BYTES or any(
-                len(p.encode("utf-8", "surrogateescape")) > _MAX_PART_BYTES for p in parts):
+            len(p.encode("utf-8", "surrogateescape")) > _MAX_PART_BYTES for p in parts
+        ):
             why = "a name that is too long"
         if not why:
             return parts
-    raise SubmissionRejected(f"unsafe path {_show(name)}: {why}; re-create the archive from "
-                             "inside your project folder with your system's zip tool")
+    raise SubmissionRejected(
+        f"unsafe path {_show(name)}: {why}; re-create the archive from "
+        "inside your project folder with your system's zip tool"
+    )
 
 
 def _is_junk(parts: tuple[str, ...], is_dir: bool) -> bool:
@@ -290,18 +323,24 @@ def _is_junk(parts: tuple[str, ...], is_dir: bool) -> bool:
     return not is_dir and (parts[-1] == ".DS_Store" or parts[-1].startswith("._"))
 
 
-def _check_sizes(limits: Limits, archive_bytes: int | None, name: str, file_bytes: int,
-                 total: int) -> None:
+def _check_sizes(
+    limits: Limits, archive_bytes: int | None, name: str, file_bytes: int, total: int
+) -> None:
     """The size rules, applied to declared sizes first and then to the bytes actually read."""
-    if (archive_bytes is not None and total > limits.ratio_floor_bytes
-            and total > limits.max_ratio * archive_bytes):
+    if (
+        archive_bytes is not None
+        and total > limits.ratio_floor_bytes
+        and total > limits.max_ratio * archive_bytes
+    ):
         raise SubmissionRejected(
             f"looks like a decompression bomb: the archive ({_mb(archive_bytes)}) unpacks to more "
-            f"than {limits.max_ratio:g} times its size; submit only your project's source files")
+            f"than {limits.max_ratio:g} times its size; submit only your project's source files"
+        )
     if file_bytes > limits.max_file_bytes:
         raise SubmissionRejected(
             f"{_show(name)} is too big: more than {_mb(limits.max_file_bytes)} for one file; "
-            "leave out data files and build output")
+            "leave out data files and build output"
+        )
     if total > limits.max_total_bytes:
         raise _too_big(limits)
 
@@ -309,13 +348,15 @@ def _check_sizes(limits: Limits, archive_bytes: int | None, name: str, file_byte
 def _too_big(limits: Limits) -> SubmissionRejected:
     return SubmissionRejected(
         f"too big: the submission unpacks to more than {_mb(limits.max_total_bytes)}; "
-        "leave out data files, virtualenvs and build output")
+        "leave out data files, virtualenvs and build output"
+    )
 
 
 def _too_many(limits: Limits) -> SubmissionRejected:
     return SubmissionRejected(
         f"too many files: more than {limits.max_files} files and folders; leave out "
-        "virtualenvs, node_modules, data and build output, then resubmit")
+        "virtualenvs, node_modules, data and build output, then resubmit"
+    )
 
 
 class _Writer:
@@ -353,7 +394,7 @@ class _Writer:
                 view = memoryview(chunk)
                 while view:
                     with self._our_fault():
-                        view = view[os.write(fd, view):]
+                        view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
 
@@ -365,7 +406,8 @@ class _Writer:
         except OSError as exc:
             raise InfrastructureError(
                 f"could not write the staged copy in {self.root} ({exc.strerror}); check the "
-                "free space and permissions of the staging folder") from exc
+                "free space and permissions of the staging folder"
+            ) from exc
 
 
 # -- sources: a folder, a zip, a tar ----------------------------------------------------------
@@ -390,12 +432,18 @@ def _stage_folder(source: Path, dest: Path, limits: Limits) -> None:
                 rel = Path(child.path).relative_to(source).as_posix()
                 is_dir = stat.S_ISDIR(info.st_mode)
                 found.append((Path(child.path), (info.st_dev, info.st_ino)))
-                if inspector.add(rel, is_dir, info.st_size, len(found) - 1,
-                                 _mode_problem(info.st_mode)) and is_dir:
+                if (
+                    inspector.add(
+                        rel, is_dir, info.st_size, len(found) - 1, _mode_problem(info.st_mode)
+                    )
+                    and is_dir
+                ):
                     stack.append(Path(child.path))
         except OSError as exc:
-            raise SubmissionRejected(f"{folder.relative_to(source).as_posix() or '.'} in "
-                                     f"{source.name} cannot be read ({exc.strerror})") from None
+            raise SubmissionRejected(
+                f"{folder.relative_to(source).as_posix() or '.'} in "
+                f"{source.name} cannot be read ({exc.strerror})"
+            ) from None
     writer = _Writer(dest, limits, archive_bytes=None)
     for member in inspector.plan():
         if member.is_dir:
@@ -405,13 +453,17 @@ def _stage_folder(source: Path, dest: Path, limits: Limits) -> None:
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError as exc:
-            raise SubmissionRejected(f"{_show(member.name)} cannot be read ({exc.strerror}); "
-                                     "it must be a regular file, not a symlink") from None
+            raise SubmissionRejected(
+                f"{_show(member.name)} cannot be read ({exc.strerror}); "
+                "it must be a regular file, not a symlink"
+            ) from None
         with os.fdopen(fd, "rb") as file:
             info = os.fstat(fd)
             if (info.st_dev, info.st_ino) != identity or not stat.S_ISREG(info.st_mode):
-                raise SubmissionRejected(f"{_show(member.name)} changed while it was being "
-                                         "copied; stage the submission again")
+                raise SubmissionRejected(
+                    f"{_show(member.name)} changed while it was being "
+                    "copied; stage the submission again"
+                )
             writer.copy(member, file)
 
 
@@ -419,15 +471,22 @@ def _stage_zip(source: Path, dest: Path, limits: Limits) -> None:
     with _open_archive(source, limits) as (file, size):
         try:
             entries, directory_bytes = _zip_directory(file, size)
-            if (entries > limits.max_files
-                    or directory_bytes > limits.max_files * _DIRECTORY_BYTES_PER_FILE):
+            if (
+                entries > limits.max_files
+                or directory_bytes > limits.max_files * _DIRECTORY_BYTES_PER_FILE
+            ):
                 raise _too_many(limits)
             with zipfile.ZipFile(file) as archive:
                 infos = archive.infolist()
                 inspector = _Inspector(limits, size)
                 for index, info in enumerate(infos):
-                    inspector.add(info.orig_filename, _zip_is_dir(info), info.file_size, index,
-                                  _zip_problem(info))
+                    inspector.add(
+                        info.orig_filename,
+                        _zip_is_dir(info),
+                        info.file_size,
+                        index,
+                        _zip_problem(info),
+                    )
                 writer = _Writer(dest, limits, size)
                 for member in inspector.plan():
                     if member.is_dir:
@@ -435,10 +494,17 @@ def _stage_zip(source: Path, dest: Path, limits: Limits) -> None:
                     else:
                         with archive.open(infos[member.index]) as data:
                             writer.copy(member, data)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
-                NotImplementedError) as exc:
-            raise SubmissionRejected(f"not a readable zip ({exc}); re-create it with your "
-                                     "system's zip tool and resubmit") from None
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            ValueError,
+            NotImplementedError,
+        ) as exc:
+            raise SubmissionRejected(
+                f"not a readable zip ({exc}); re-create it with your system's zip tool and resubmit"
+            ) from None
 
 
 def _stage_tar(source: Path, dest: Path, limits: Limits) -> None:
@@ -469,12 +535,16 @@ def _stage_tar(source: Path, dest: Path, limits: Limits) -> None:
             if planned:
                 raise tarfile.ReadError("the archive changed while it was read")
         except (tarfile.TarError, zlib.error, EOFError, OSError) as exc:
-            raise SubmissionRejected(f"not a readable tar.gz ({exc}); re-create it with "
-                                     "`tar -czf` or submit a .zip") from None
+            raise SubmissionRejected(
+                f"not a readable tar.gz ({exc}); re-create it with `tar -czf` or submit a .zip"
+            ) from None
 
 
 _STAGERS: dict[str, Callable[[Path, Path, Limits], None]] = {
-    "folder": _stage_folder, "zip": _stage_zip, "tar": _stage_tar}
+    "folder": _stage_folder,
+    "zip": _stage_zip,
+    "tar": _stage_tar,
+}
 
 
 @contextmanager
@@ -482,17 +552,18 @@ def _open_archive(path: Path, limits: Limits) -> Iterator[tuple[BinaryIO, int]]:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
-        raise SubmissionRejected(f"{path.name} cannot be opened ({exc.strerror}); it must be a "
-                                 "regular file, not a link") from None
+        raise SubmissionRejected(
+            f"{path.name} cannot be opened ({exc.strerror}); it must be a regular file, not a link"
+        ) from None
     with os.fdopen(fd, "rb") as file:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise SubmissionRejected(f"{path.name} is not a regular file; submit a .zip or "
-                                     ".tar.gz")
+            raise SubmissionRejected(f"{path.name} is not a regular file; submit a .zip or .tar.gz")
         if info.st_size > limits.max_archive_bytes:
             raise SubmissionRejected(
                 f"the archive is too big: {_mb(info.st_size)}, more than the "
-                f"{_mb(limits.max_archive_bytes)} allowed; leave out data and build output")
+                f"{_mb(limits.max_archive_bytes)} allowed; leave out data and build output"
+            )
         yield file, info.st_size
 
 
@@ -516,8 +587,11 @@ def _zip_directory(file: BinaryIO, size: int) -> tuple[int, int]:
             raise zipfile.BadZipFile("zip64 end record missing")
         file.seek(before)
         block = file.read(_ZIP64_EOCD.size + _ZIP64_LOCATOR.size)
-        if (len(block) < _ZIP64_EOCD.size + _ZIP64_LOCATOR.size
-                or block[:4] != b"PK\x06\x06" or block[_ZIP64_EOCD.size:][:4] != b"PK\x06\x07"):
+        if (
+            len(block) < _ZIP64_EOCD.size + _ZIP64_LOCATOR.size
+            or block[:4] != b"PK\x06\x06"
+            or block[_ZIP64_EOCD.size :][:4] != b"PK\x06\x07"
+        ):
             raise zipfile.BadZipFile("zip64 end record missing")
         fields = _ZIP64_EOCD.unpack_from(block)
         entries, directory_bytes = fields[7], fields[8]
@@ -534,8 +608,10 @@ def _zip_problem(info: zipfile.ZipInfo) -> str:
     problem = _mode_problem(info.external_attr >> 16)
     if not problem and info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         # bzip2 and LZMA members are decompressed without an output bound by zipfile
-        problem = ("uses an unsupported compression method; re-create the zip with the standard "
-                   "(deflate) method")
+        problem = (
+            "uses an unsupported compression method; re-create the zip with the standard "
+            "(deflate) method"
+        )
     return problem
 
 
@@ -545,14 +621,26 @@ _DEVICE = f"is a device file; {_ONLY_FILES}"
 _FIFO = f"is a FIFO (named pipe); {_ONLY_FILES}"
 _SPECIAL = f"is not a regular file or folder; {_ONLY_FILES}"
 _TAR_PROBLEMS = {
-    tarfile.REGTYPE: "", tarfile.AREGTYPE: "", tarfile.CONTTYPE: "", tarfile.DIRTYPE: "",
+    tarfile.REGTYPE: "",
+    tarfile.AREGTYPE: "",
+    tarfile.CONTTYPE: "",
+    tarfile.DIRTYPE: "",
     tarfile.SYMTYPE: _LINK,
     tarfile.LNKTYPE: f"is a hard link; {_ONLY_FILES}: replace the link with a copy of the file",
     tarfile.GNUTYPE_SPARSE: f"is a sparse file; {_ONLY_FILES}",
-    tarfile.CHRTYPE: _DEVICE, tarfile.BLKTYPE: _DEVICE, tarfile.FIFOTYPE: _FIFO,
+    tarfile.CHRTYPE: _DEVICE,
+    tarfile.BLKTYPE: _DEVICE,
+    tarfile.FIFOTYPE: _FIFO,
 }
-_MODE_PROBLEMS = {0: "", stat.S_IFREG: "", stat.S_IFDIR: "", stat.S_IFLNK: _LINK,
-                  stat.S_IFCHR: _DEVICE, stat.S_IFBLK: _DEVICE, stat.S_IFIFO: _FIFO}
+_MODE_PROBLEMS = {
+    0: "",
+    stat.S_IFREG: "",
+    stat.S_IFDIR: "",
+    stat.S_IFLNK: _LINK,
+    stat.S_IFCHR: _DEVICE,
+    stat.S_IFBLK: _DEVICE,
+    stat.S_IFIFO: _FIFO,
+}
 
 
 def _tar_problem(info: tarfile.TarInfo) -> str:
@@ -620,13 +708,17 @@ def read_roster(path: Path) -> list[str]:
             rows = csv.reader(file, strict=True)
             header = next((row for row in rows if any(cell.strip() for cell in row)), None)
             if header is None:
-                raise UsageError(f"the roster {path} is empty; it needs a header line with a "
-                                 "'student' column and one student per line")
+                raise UsageError(
+                    f"the roster {path} is empty; it needs a header line with a "
+                    "'student' column and one student per line"
+                )
             names = [cell.strip().lower() for cell in header]
             column = next((names.index(c) for c in _ROSTER_COLUMNS if c in names), None)
             if column is None:
-                raise UsageError(f"the roster {path} has no 'student' column (nor 'id' or "
-                                 f"'email'); its header is {', '.join(header)!r}: add one")
+                raise UsageError(
+                    f"the roster {path} has no 'student' column (nor 'id' or "
+                    f"'email'); its header is {', '.join(header)!r}: add one"
+                )
             first_line: dict[str, int] = {}
             for row in rows:
                 if not any(cell.strip() for cell in row):
@@ -634,16 +726,21 @@ def read_roster(path: Path) -> list[str]:
                 where = f"{path}, line {rows.line_num}"
                 student = row[column].strip() if column < len(row) else ""
                 if not _STUDENT_ID.fullmatch(student):
-                    raise UsageError(f"{where}: {student!r} is not a valid student id (1-100 "
-                                     "letters, digits and . _ @ + -, not starting with '.')")
+                    raise UsageError(
+                        f"{where}: {student!r} is not a valid student id (1-100 "
+                        "letters, digits and . _ @ + -, not starting with '.')"
+                    )
                 line = first_line.setdefault(student.casefold(), rows.line_num)
                 if line != rows.line_num:
-                    raise UsageError(f"{where}: {student!r} is listed twice (first on line "
-                                     f"{line}); keep one line per student")
+                    raise UsageError(
+                        f"{where}: {student!r} is listed twice (first on line "
+                        f"{line}); keep one line per student"
+                    )
                 ids.append(student)
     except FileNotFoundError:
-        raise UsageError(f"the roster {path} does not exist; pass a CSV file with a 'student' "
-                         "column") from None
+        raise UsageError(
+            f"the roster {path} does not exist; pass a CSV file with a 'student' column"
+        ) from None
     except UnicodeDecodeError:
         raise UsageError(f"the roster {path} is not UTF-8 text; export it as 'CSV UTF-8'") from None
     except csv.Error as exc:
@@ -651,6 +748,5 @@ def read_roster(path: Path) -> list[str]:
     except OSError as exc:
         raise UsageError(f"the roster {path} cannot be read ({exc.strerror})") from None
     if not ids:
-        raise UsageError(f"the roster {path} lists no students; add one per line under the "
-                         "header")
+        raise UsageError(f"the roster {path} lists no students; add one per line under the header")
     return ids

@@ -39,7 +39,8 @@ STATUS_LABEL = {
     Status.MISSING: "missing",
 }
 STATUS_MEANING = {
-    Status.PASS: "full marks", Status.FAIL: "graded, some tests failed",
+    Status.PASS: "full marks",
+    Status.FAIL: "graded, some tests failed",
     Status.ERROR: "not graded: the app or grader crashed",
     Status.TIMEOUT: "not graded: over the time limit",
     Status.OOM: "not graded: over the memory limit",
@@ -179,8 +180,11 @@ def summarize(rows: list[tuple[str, Result]]) -> Summary:
         median=statistics.median(graded) if graded else None,
         mean=statistics.fmean(graded) if graded else None,
         max_score=maxes.most_common(1)[0][0] if maxes else 0.0,
-        status_counts=[(str(s), STATUS_LABEL[s], counts[s], STATUS_MEANING[s])
-                       for s in STATUS_ORDER if counts[s]],
+        status_counts=[
+            (str(s), STATUS_LABEL[s], counts[s], STATUS_MEANING[s])
+            for s in STATUS_ORDER
+            if counts[s]
+        ],
     )
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sandbox.exercises import Exercise
-from sandbox.images import ImageState
 from sandbox.results import Result, Status, TestStatus
-from sandbox.verify import Verification
+
+if TYPE_CHECKING:
+    from sandbox.exercises import Exercise
+    from sandbox.images import ImageState
+    from sandbox.verify import Verification
 
 MARKS = {
     TestStatus.PASSED: "[green]✓[/]",

@@ -84,8 +84,9 @@ def deflated_zeros(size: int) -> bytes:
 @functools.cache
 def _deflated_zero_chunk() -> tuple[bytes, bytes]:
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    return compressor.compress(bytes(CHUNK)) + compressor.flush(zlib.Z_FULL_FLUSH), \
-        compressor.flush()
+    return compressor.compress(bytes(CHUNK)) + compressor.flush(
+        zlib.Z_FULL_FLUSH
+    ), compressor.flush()
 
 
 _LOCAL = struct.Struct("<4s5H3L2H")
@@ -95,8 +96,9 @@ _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
 
 
-def raw_zip(entries: list[tuple[bytes, bytes, int, int, int]], *,
-            claimed: int | None = None) -> bytes:
+def raw_zip(
+    entries: list[tuple[bytes, bytes, int, int, int]], *, claimed: int | None = None
+) -> bytes:
     """A zip written by hand: (name, stored data, method, crc, declared size) per entry.
 
     Fast enough for 100k entries, and free to lie: `claimed` overrides the entry count the end
@@ -104,23 +106,48 @@ def raw_zip(entries: list[tuple[bytes, bytes, int, int, int]], *,
     """
     local, central, offset = [], [], 0
     for name, data, method, crc, size in entries:
-        header = _LOCAL.pack(b"PK\x03\x04", 20, 0, method, 0, 0x21, crc, len(data), size,
-                             len(name), 0) + name
+        header = (
+            _LOCAL.pack(b"PK\x03\x04", 20, 0, method, 0, 0x21, crc, len(data), size, len(name), 0)
+            + name
+        )
         local += [header, data]
-        central.append(_CENTRAL.pack(b"PK\x01\x02", 0x031E, 20, 0, method, 0, 0x21, crc,
-                                     len(data), size, len(name), 0, 0, 0, 0, 0o644 << 16,
-                                     offset) + name)
+        central.append(
+            _CENTRAL.pack(
+                b"PK\x01\x02",
+                0x031E,
+                20,
+                0,
+                method,
+                0,
+                0x21,
+                crc,
+                len(data),
+                size,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                0o644 << 16,
+                offset,
+            )
+            + name
+        )
         offset += len(header) + len(data)
     directory = b"".join(central)
     count = len(entries) if claimed is None else claimed
     tail = b""
     if count > 0xFFFF:
-        tail = (_ZIP64_EOCD.pack(b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(directory),
-                                 offset)
-                + _ZIP64_LOCATOR.pack(b"PK\x06\x07", 0, offset + len(directory), 1))
+        tail = _ZIP64_EOCD.pack(
+            b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(directory), offset
+        ) + _ZIP64_LOCATOR.pack(b"PK\x06\x07", 0, offset + len(directory), 1)
         count = 0xFFFF
-    return b"".join(local) + directory + tail + _EOCD.pack(
-        b"PK\x05\x06", 0, 0, count, count, len(directory), offset, 0)
+    return (
+        b"".join(local)
+        + directory
+        + tail
+        + _EOCD.pack(b"PK\x05\x06", 0, 0, count, count, len(directory), offset, 0)
+    )
 
 
 def empty_files_zip(n: int, *, claimed: int | None = None) -> bytes:
@@ -221,20 +248,25 @@ def hostile_class(root: Path) -> dict[str, bytes]:
         "absolute-zip.zip": zip_bytes(("app.py", APP), (f"{outside}/evil.py", b"pwned")),
         "drive.zip": zip_bytes(("app.py", APP), ("C:/Windows/evil.py", b"pwned")),
         "backslash.zip": zip_bytes(("app.py", APP), ("..\\..\\evil.py", b"pwned")),
-        "symlink-tar.tar.gz": tar_bytes((m("app.py"), APP),
-                                        (m("secret.txt", tarfile.SYMTYPE, "/etc/shadow"), b"")),
-        "hardlink.tar": tar_bytes((m("app.py"), APP),
-                                  (m("secret.txt", tarfile.LNKTYPE, "/etc/shadow"), b""),
-                                  gz=False),
+        "symlink-tar.tar.gz": tar_bytes(
+            (m("app.py"), APP), (m("secret.txt", tarfile.SYMTYPE, "/etc/shadow"), b"")
+        ),
+        "hardlink.tar": tar_bytes(
+            (m("app.py"), APP), (m("secret.txt", tarfile.LNKTYPE, "/etc/shadow"), b""), gz=False
+        ),
         "link-then-write.tgz": tar_bytes(
-            (m("app.py"), APP), (m("static", tarfile.SYMTYPE, str(outside / "outside")), b""),
-            (m("static/evil.py"), b"pwned")),
-        "symlink-zip.zip": zip_bytes(("app.py", APP),
-                                     (unix_zip_info("secret.txt", stat.S_IFLNK | 0o777), b"/")),
+            (m("app.py"), APP),
+            (m("static", tarfile.SYMTYPE, str(outside / "outside")), b""),
+            (m("static/evil.py"), b"pwned"),
+        ),
+        "symlink-zip.zip": zip_bytes(
+            ("app.py", APP), (unix_zip_info("secret.txt", stat.S_IFLNK | 0o777), b"/")
+        ),
         "device.tar.gz": tar_bytes((m("app.py"), APP), (m("disk", tarfile.BLKTYPE), b"")),
         "fifo-tar.tar.gz": tar_bytes((m("app.py"), APP), (m("pipe", tarfile.FIFOTYPE), b"")),
-        "fifo-zip.zip": zip_bytes(("app.py", APP),
-                                  (unix_zip_info("pipe", stat.S_IFIFO | 0o644), b"")),
+        "fifo-zip.zip": zip_bytes(
+            ("app.py", APP), (unix_zip_info("pipe", stat.S_IFIFO | 0o644), b"")
+        ),
         "case-clash.zip": zip_bytes(("app.py", APP), ("APP.py", b"shadow")),
         "deep.tar.gz": tar_bytes((m("app.py"), APP), (m("d/" * 30 + "x.py"), b"")),
         "encrypted.zip": _encrypted(zip_bytes(("app.py", APP))),
@@ -288,8 +320,8 @@ def a_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, l
 
 @pytest.mark.parametrize(("student", "reason"), HOSTILE)
 def test_every_hostile_entry_is_rejected_and_leaves_nothing(
-        a_class: tuple[Path, dict[str, list[Entry]]], tmp_path: Path, student: str,
-        reason: str) -> None:
+    a_class: tuple[Path, dict[str, list[Entry]]], tmp_path: Path, student: str, reason: str
+) -> None:
     root, by_student = a_class
     staging = tmp_path / "staging"
     staging.mkdir()
@@ -305,7 +337,8 @@ def test_every_hostile_entry_is_rejected_and_leaves_nothing(
 
 
 def test_in_the_same_class_good_entries_stage_and_a_second_one_is_a_duplicate(
-        a_class: tuple[Path, dict[str, list[Entry]]], tmp_path: Path) -> None:
+    a_class: tuple[Path, dict[str, list[Entry]]], tmp_path: Path
+) -> None:
     _, by_student = a_class
     first, second = by_student["good"]  # Good.tar.gz and good.zip: one student, case aside
     (nested,) = by_student["nested.zip"]
@@ -330,10 +363,14 @@ def _submit(tmp_path: Path, name: str, data: bytes) -> Path:
     return path
 
 
-def test_a_tar_gz_of_a_gigabyte_of_zeros_is_a_bomb(tmp_path: Path, written: list[int],
-                                                   gunzipped: list[int]) -> None:
-    path = _submit(tmp_path, "bomb.tar.gz", gzip.compress(_tar_header(member("zeros.bin"), GiB))
-                   + gzip_of_zeros(GiB))
+def test_a_tar_gz_of_a_gigabyte_of_zeros_is_a_bomb(
+    tmp_path: Path, written: list[int], gunzipped: list[int]
+) -> None:
+    path = _submit(
+        tmp_path,
+        "bomb.tar.gz",
+        gzip.compress(_tar_header(member("zeros.bin"), GiB)) + gzip_of_zeros(GiB),
+    )
     outcome, peak = measured(lambda: stage(only_entry(path), tmp_path / "staging"))
     assert "bomb" in str(outcome)
     assert sum(written) == 0
@@ -342,12 +379,18 @@ def test_a_tar_gz_of_a_gigabyte_of_zeros_is_a_bomb(tmp_path: Path, written: list
 
 
 def test_a_tar_gz_of_many_files_under_the_file_limit_stops_at_the_total(
-        tmp_path: Path, written: list[int], gunzipped: list[int]) -> None:
+    tmp_path: Path, written: list[int], gunzipped: list[int]
+) -> None:
     limits = Limits()
     each = 9 << 20  # each file alone is allowed; 200 of them make 1.8 GB
     zeros = gzip.compress(bytes(each), compresslevel=9)
-    path = _submit(tmp_path, "many.tar.gz", b"".join(
-        gzip.compress(_tar_header(member(f"part{i}.bin"), each)) + zeros for i in range(200)))
+    path = _submit(
+        tmp_path,
+        "many.tar.gz",
+        b"".join(
+            gzip.compress(_tar_header(member(f"part{i}.bin"), each)) + zeros for i in range(200)
+        ),
+    )
     outcome, peak = measured(lambda: stage(only_entry(path), tmp_path / "staging", limits))
     assert "too big" in str(outcome)
     assert sum(written) == 0
@@ -355,10 +398,12 @@ def test_a_tar_gz_of_many_files_under_the_file_limit_stops_at_the_total(
     assert peak < 8 << 20
 
 
-@pytest.mark.parametrize("kind", [tarfile.GNUTYPE_LONGNAME, tarfile.XHDTYPE],
-                         ids=["gnu-long-name", "pax-header"])
+@pytest.mark.parametrize(
+    "kind", [tarfile.GNUTYPE_LONGNAME, tarfile.XHDTYPE], ids=["gnu-long-name", "pax-header"]
+)
 def test_a_gigabyte_long_name_or_pax_header_stops_at_the_stream_cap(
-        tmp_path: Path, kind: bytes, gunzipped: list[int]) -> None:
+    tmp_path: Path, kind: bytes, gunzipped: list[int]
+) -> None:
     # tarfile reads such a header whole into memory: only the capped stream under it stops it
     header = bytearray(_tar_header(member("././@LongLink"), GiB))
     header[156:157] = kind
@@ -372,8 +417,9 @@ def test_a_gigabyte_long_name_or_pax_header_stops_at_the_stream_cap(
     assert peak < 4 * limits.max_total_bytes
 
 
-def test_a_gzip_of_a_gigabyte_of_zeros_and_nothing_else_is_empty(tmp_path: Path,
-                                                                 gunzipped: list[int]) -> None:
+def test_a_gzip_of_a_gigabyte_of_zeros_and_nothing_else_is_empty(
+    tmp_path: Path, gunzipped: list[int]
+) -> None:
     path = _submit(tmp_path, "zeros.tar.gz", gzip_of_zeros(GiB))
     with pytest.raises(SubmissionRejected, match="empty"):
         stage(only_entry(path), tmp_path / "staging")
@@ -381,9 +427,16 @@ def test_a_gzip_of_a_gigabyte_of_zeros_and_nothing_else_is_empty(tmp_path: Path,
 
 
 def test_a_zip_of_a_gigabyte_of_zeros_is_a_bomb(tmp_path: Path, written: list[int]) -> None:
-    path = _submit(tmp_path, "bomb.zip", raw_zip([
-        (b"app.py", APP, zipfile.ZIP_STORED, zlib.crc32(APP), len(APP)),
-        (b"zeros.bin", deflated_zeros(GiB), zipfile.ZIP_DEFLATED, 0, GiB)]))
+    path = _submit(
+        tmp_path,
+        "bomb.zip",
+        raw_zip(
+            [
+                (b"app.py", APP, zipfile.ZIP_STORED, zlib.crc32(APP), len(APP)),
+                (b"zeros.bin", deflated_zeros(GiB), zipfile.ZIP_DEFLATED, 0, GiB),
+            ]
+        ),
+    )
     outcome, peak = measured(lambda: stage(only_entry(path), tmp_path / "staging"))
     assert "bomb" in str(outcome)
     assert sum(written) == 0
@@ -391,13 +444,26 @@ def test_a_zip_of_a_gigabyte_of_zeros_is_a_bomb(tmp_path: Path, written: list[in
 
 
 def test_a_zip_bomb_that_understates_its_size_unpacks_only_what_it_declares(
-        tmp_path: Path, written: list[int]) -> None:
+    tmp_path: Path, written: list[int]
+) -> None:
     # the directory says 1 KB (with the CRC of 1 KB of zeros); the data holds 1 GB of zeros
     declared = 1024
-    path = _submit(tmp_path, "liar.zip", raw_zip([
-        (b"app.py", APP, zipfile.ZIP_STORED, zlib.crc32(APP), len(APP)),
-        (b"zeros.bin", deflated_zeros(GiB), zipfile.ZIP_DEFLATED, zlib.crc32(bytes(declared)),
-         declared)]))
+    path = _submit(
+        tmp_path,
+        "liar.zip",
+        raw_zip(
+            [
+                (b"app.py", APP, zipfile.ZIP_STORED, zlib.crc32(APP), len(APP)),
+                (
+                    b"zeros.bin",
+                    deflated_zeros(GiB),
+                    zipfile.ZIP_DEFLATED,
+                    zlib.crc32(bytes(declared)),
+                    declared,
+                ),
+            ]
+        ),
+    )
     dest, peak = measured(lambda: stage(only_entry(path), tmp_path / "staging"))
     assert isinstance(dest, Path), dest
     assert (dest / "zeros.bin").read_bytes() == bytes(declared)
@@ -414,16 +480,18 @@ def test_the_zip_builder_makes_zip64_archives_python_reads() -> None:
 
 
 @pytest.mark.parametrize("claimed", [None, 10], ids=["honest", "count-lies"])
-def test_a_zip_of_100k_files_is_refused_from_its_directory(tmp_path: Path,
-                                                           claimed: int | None) -> None:
+def test_a_zip_of_100k_files_is_refused_from_its_directory(
+    tmp_path: Path, claimed: int | None
+) -> None:
     path = _submit(tmp_path, "many.zip", empty_files_zip(100_000, claimed=claimed))
     with pytest.raises(SubmissionRejected, match="too many files"):
         stage(only_entry(path), tmp_path / "staging")
     assert list((tmp_path / "staging").iterdir()) == []
 
 
-def test_a_tar_gz_of_100k_files_is_refused_after_max_files(tmp_path: Path,
-                                                          gunzipped: list[int]) -> None:
+def test_a_tar_gz_of_100k_files_is_refused_after_max_files(
+    tmp_path: Path, gunzipped: list[int]
+) -> None:
     blob = empty_files_tar(100_000)
     path = _submit(tmp_path, "many.tar.gz", gzip.compress(blob, compresslevel=1))
     limits = Limits()

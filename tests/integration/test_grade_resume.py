@@ -25,21 +25,42 @@ EXAMPLE = ROOT / "examples" / "http-handler-class"
 
 
 def _grade(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sandbox", "grade", *args, "--json"],
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "sandbox", "grade", *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_the_example_class_is_fully_accounted_for(tmp_path: Path, runner_image: str) -> None:
     out = tmp_path / "out"
-    proc = _grade("http-handler", str(EXAMPLE / "submissions"), "-o", str(out),
-                  "--roster", str(EXAMPLE / "roster.csv"))
+    proc = _grade(
+        "http-handler",
+        str(EXAMPLE / "submissions"),
+        "-o",
+        str(out),
+        "--roster",
+        str(EXAMPLE / "roster.csv"),
+    )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     rows = {r["student"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
     expected = {
-        "alice": "pass", "bob": "pass", "carol": "fail", "dave": "fail", "erin": "error",
-        "frank": "rejected", "grace": "error", "heidi": "timeout", "ivan": "rejected",
-        "judy": "fail", "mallory": "rejected", "niaj": "oom", "olivia": "fail", "peggy": "fail",
+        "alice": "pass",
+        "bob": "pass",
+        "carol": "fail",
+        "dave": "fail",
+        "erin": "error",
+        "frank": "rejected",
+        "grace": "error",
+        "heidi": "timeout",
+        "ivan": "rejected",
+        "judy": "fail",
+        "mallory": "rejected",
+        "niaj": "oom",
+        "olivia": "fail",
+        "peggy": "fail",
         "zoe": "missing",
     }
     assert {s: r["status"] for s, r in rows.items()} == expected
@@ -55,16 +76,31 @@ def test_the_example_class_is_fully_accounted_for(tmp_path: Path, runner_image: 
     assert summary["students"] == 15 and summary["statuses"]["pass"] == 2
 
 
-def test_a_killed_batch_resumes_without_regrading(tmp_path: Path, docker_client: DockerClient,
-                                                  runner_image: str) -> None:
+def test_a_killed_batch_resumes_without_regrading(
+    tmp_path: Path, docker_client: DockerClient, runner_image: str
+) -> None:
     ex = exercises.load("http-handler")
     subs = tmp_path / "subs"
     for i in range(6):
         shutil.copytree(ex.solution if i % 2 == 0 else ex.starter, subs / f"s{i}")
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "sandbox", "grade", "http-handler", str(subs),
-                             "-o", str(out), "-j", "1", "--json"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "grade",
+            "http-handler",
+            str(subs),
+            "-o",
+            str(out),
+            "-j",
+            "1",
+            "--json",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and len(list((out / "results").glob("*.json"))) < 2:
         time.sleep(0.2)

@@ -31,7 +31,11 @@ TESTS = [
     ("test_create_returns_201_with_the_item", 2, "POST /items answers 201 with the new item"),
     ("test_create_sets_location_to_the_new_item", 1, "POST sets Location to the new item"),
     ("test_create_rejects_a_bad_name", 1, "A missing or empty name is a 400"),
-    ("test_create_rejects_a_body_that_is_not_a_json_object", 1, "A body that is not a JSON object is a 400"),
+    (
+        "test_create_rejects_a_body_that_is_not_a_json_object",
+        1,
+        "A body that is not a JSON object is a 400",
+    ),
     ("test_405_is_json_and_keeps_the_allow_header", 2, "405 is JSON and keeps the Allow header"),
 ]
 MAX = float(sum(points for _, points, _ in TESTS))
@@ -42,35 +46,72 @@ def graded(failed: set[int], *, hostile_output: bool = False) -> Result:
     tests = []
     for i, (name, points, description) in enumerate(TESTS):
         ok = i not in failed
-        tests.append(TestResult(
-            name=name, status=TestStatus.PASSED if ok else TestStatus.FAILED,
-            score=float(points) if ok else 0.0, max_score=float(points), description=description,
-            message="" if ok else f"AssertionError: expected status 201, got 200 ({name})",
-            output="" if ok else (
-                "<img src=x onerror=alert(1)> 127.0.0.1 - - \"POST /items HTTP/1.1\" 200 -"
-                if hostile_output else "127.0.0.1 - - \"POST /items HTTP/1.1\" 200 -"),
-            hidden=i == 7, duration_s=0.05,
-        ))
+        tests.append(
+            TestResult(
+                name=name,
+                status=TestStatus.PASSED if ok else TestStatus.FAILED,
+                score=float(points) if ok else 0.0,
+                max_score=float(points),
+                description=description,
+                message="" if ok else f"AssertionError: expected status 201, got 200 ({name})",
+                output=""
+                if ok
+                else (
+                    '<img src=x onerror=alert(1)> 127.0.0.1 - - "POST /items HTTP/1.1" 200 -'
+                    if hostile_output
+                    else '127.0.0.1 - - "POST /items HTTP/1.1" 200 -'
+                ),
+                hidden=i == 7,
+                duration_s=0.05,
+            )
+        )
     score = sum(t.score for t in tests)
     status = Status.PASS if not failed else Status.FAIL
     message = "All tests passed." if not failed else f"{len(failed)} of {len(TESTS)} tests failed."
-    return Result(exercise=EXERCISE, status=status, score=score, max_score=MAX, message=message,
-                  duration_s=3.2 + len(failed) * 0.4, runner="docker", image="sandbox-runner:1f3a9c",
-                  tests=tests)
+    return Result(
+        exercise=EXERCISE,
+        status=status,
+        score=score,
+        max_score=MAX,
+        message=message,
+        duration_s=3.2 + len(failed) * 0.4,
+        runner="docker",
+        image="sandbox-runner:1f3a9c",
+        tests=tests,
+    )
 
 
-def not_graded(status: Status, message: str, *, ran: int = 0, infrastructure: bool = False) -> Result:
+def not_graded(
+    status: Status, message: str, *, ran: int = 0, infrastructure: bool = False
+) -> Result:
     """A result that could not be graded; the first `ran` tests ran (and passed), the rest did not."""
-    tests = [
-        TestResult(name=name, status=TestStatus.PASSED if i < ran else TestStatus.NOT_RUN,
-                   score=float(points) if i < ran else 0.0, max_score=float(points),
-                   description=description,
-                   message="" if i < ran else "not run: grading was stopped before this test")
-        for i, (name, points, description) in enumerate(TESTS)
-    ] if ran else []
-    return Result(exercise=EXERCISE, status=status, score=0.0, max_score=MAX, message=message,
-                  duration_s=30.0 if status is Status.TIMEOUT else 1.1, runner="docker",
-                  tests=tests, complete=not ran, infrastructure=infrastructure)
+    tests = (
+        [
+            TestResult(
+                name=name,
+                status=TestStatus.PASSED if i < ran else TestStatus.NOT_RUN,
+                score=float(points) if i < ran else 0.0,
+                max_score=float(points),
+                description=description,
+                message="" if i < ran else "not run: grading was stopped before this test",
+            )
+            for i, (name, points, description) in enumerate(TESTS)
+        ]
+        if ran
+        else []
+    )
+    return Result(
+        exercise=EXERCISE,
+        status=status,
+        score=0.0,
+        max_score=MAX,
+        message=message,
+        duration_s=30.0 if status is Status.TIMEOUT else 1.1,
+        runner="docker",
+        tests=tests,
+        complete=not ran,
+        infrastructure=infrastructure,
+    )
 
 
 def crafted_class() -> list[tuple[str, Result]]:
@@ -80,23 +121,47 @@ def crafted_class() -> list[tuple[str, Result]]:
         ("alan.turing", graded({7})),
         ("barbara.liskov", graded(set())),
         ("dennis.ritchie", graded({4, 6, 7}, hostile_output=True)),
-        ("donald.knuth", not_graded(Status.ERROR, "Your app did not start: ImportError: cannot "
-                                    "import name 'jsonify' from 'flsk'\n  File \"app.py\", line 1")),
-        ("edsger.dijkstra", not_graded(Status.TIMEOUT, "Time limit exceeded: grading stopped after "
-                                       "30 s. Look for a loop that never ends.", ran=3)),
+        (
+            "donald.knuth",
+            not_graded(
+                Status.ERROR,
+                "Your app did not start: ImportError: cannot "
+                "import name 'jsonify' from 'flsk'\n  File \"app.py\", line 1",
+            ),
+        ),
+        (
+            "edsger.dijkstra",
+            not_graded(
+                Status.TIMEOUT,
+                "Time limit exceeded: grading stopped after 30 s. Look for a loop that never ends.",
+                ran=3,
+            ),
+        ),
         ("frances.allen", graded({3, 4, 5, 6, 7})),
         ("grace.hopper", graded({6, 7})),
-        ("john.backus", not_graded(Status.REJECTED, "Rejected: the submission is 48 MB; the limit "
-                                   "is 5 MB. Remove virtualenvs and data files.")),
+        (
+            "john.backus",
+            not_graded(
+                Status.REJECTED,
+                "Rejected: the submission is 48 MB; the limit "
+                "is 5 MB. Remove virtualenvs and data files.",
+            ),
+        ),
         ("ken.thompson", graded({4, 7})),
         ("barbara.oom", not_graded(Status.OOM, "Out of memory: the app went over 256 MB.")),
         ("linus.torvalds", graded({0, 1, 2, 3, 4, 5, 6, 7})),
         ("margaret.hamilton", graded(set())),
         ("radia.perlman", not_graded(Status.MISSING, "No submission found for this student.")),
-        ("tim.berners-lee", not_graded(Status.ERROR, "Could not grade: the grader produced no "
-                                       "readable result (container exit code 137). This is not "
-                                       "your code's fault; try again, and report it if it persists.",
-                                       infrastructure=True)),
+        (
+            "tim.berners-lee",
+            not_graded(
+                Status.ERROR,
+                "Could not grade: the grader produced no "
+                "readable result (container exit code 137). This is not "
+                "your code's fault; try again, and report it if it persists.",
+                infrastructure=True,
+            ),
+        ),
     ]
 
 
@@ -108,8 +173,8 @@ def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, header = 8, [], b""
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             header = body
         elif kind == b"IDAT":
@@ -126,7 +191,7 @@ def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
     prev = bytearray(stride)
     for y in range(height):
         start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
         if kind == 1:  # Sub
             for i in range(bpp, stride):
                 line[i] = (line[i] + line[i - bpp]) & 0xFF
@@ -186,17 +251,29 @@ class DomCounter(HTMLParser):
 
 
 def chromium() -> str:
-    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    path = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
     if path is None:
         pytest.skip("chromium not installed: run `make browser`")
     return path
 
 
 def run_chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run",
-           "--disable-dev-shm-usage", f"--user-data-dir={profile}", f"--window-size={WIDTH},{HEIGHT}",
-           *args]
+    cmd = [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        f"--window-size={WIDTH},{HEIGHT}",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
 
 
@@ -205,8 +282,10 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     binary = chromium()
     tmp = tmp_path_factory.mktemp("report")
     page = tmp / "report.html"
-    page.write_text(render_report("HTTP: a JSON handler", crafted_class(), "2025-11-25 14:00 UTC"),
-                    encoding="utf-8")
+    page.write_text(
+        render_report("HTTP: a JSON handler", crafted_class(), "2025-11-25 14:00 UTC"),
+        encoding="utf-8",
+    )
     return binary, page
 
 
@@ -240,8 +319,9 @@ def test_chromium_renders_the_dom(rendered: tuple[str, Path], tmp_path: Path) ->
 def test_screenshot_is_a_real_page(rendered: tuple[str, Path], tmp_path: Path) -> None:
     binary, page = rendered
     png = tmp_path / "report.png"
-    proc = run_chromium(binary, tmp_path / "profile", f"--screenshot={png}", "--hide-scrollbars",
-                        page.as_uri())
+    proc = run_chromium(
+        binary, tmp_path / "profile", f"--screenshot={png}", "--hide-scrollbars", page.as_uri()
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert png.is_file(), proc.stderr[-2000:]
 

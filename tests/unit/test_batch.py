@@ -32,11 +32,24 @@ def _class(root: Path, students: list[str]) -> Path:
 def _scored(job: Job) -> Result:
     """Full marks for ids starting with 'a', one point otherwise."""
     full = job.submission_id.startswith("a")
-    tests = [TestResult("test_one", TestStatus.PASSED, 1, 1),
-             TestResult("test_two", TestStatus.PASSED if full else TestStatus.FAILED, 2 if full else 0, 2,
-                        "" if full else "GET / returned 500; expected 200")]
-    return Result(exercise=job.exercise.slug, status=Status.PASS if full else Status.FAIL,
-                  score=3 if full else 1, max_score=3, message="", tests=tests)
+    tests = [
+        TestResult("test_one", TestStatus.PASSED, 1, 1),
+        TestResult(
+            "test_two",
+            TestStatus.PASSED if full else TestStatus.FAILED,
+            2 if full else 0,
+            2,
+            "" if full else "GET / returned 500; expected 200",
+        ),
+    ]
+    return Result(
+        exercise=job.exercise.slug,
+        status=Status.PASS if full else Status.FAIL,
+        score=3 if full else 1,
+        max_score=3,
+        message="",
+        tests=tests,
+    )
 
 
 def _batch(home: Path, subs: Path, runner: FakeRunner, **opts: object) -> Batch:
@@ -44,7 +57,9 @@ def _batch(home: Path, subs: Path, runner: FakeRunner, **opts: object) -> Batch:
     return Batch(ex, subs, home.parent / "out", runner, Options(**opts))  # type: ignore[arg-type]
 
 
-def test_every_submission_is_graded_and_every_output_written(sandbox_home: Path, tmp_path: Path) -> None:
+def test_every_submission_is_graded_and_every_output_written(
+    sandbox_home: Path, tmp_path: Path
+) -> None:
     subs = _class(tmp_path, ["amy", "ben", "cat"])
     runner = FakeRunner(_scored)
     events: list[Finished] = []
@@ -54,7 +69,10 @@ def test_every_submission_is_graded_and_every_output_written(sandbox_home: Path,
     assert len(runner.jobs) == 3
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert [(r["student"], r["score"], r["status"]) for r in rows] == [
-        ("amy", "3", "pass"), ("ben", "1", "fail"), ("cat", "1", "fail")]
+        ("amy", "3", "pass"),
+        ("ben", "1", "fail"),
+        ("cat", "1", "fail"),
+    ]
     for s in ("amy", "ben", "cat"):
         assert Result.from_json((out / "results" / f"{s}.json").read_text()).submission == s
         assert json.loads((out / "gradescope" / s / "results.json").read_text())["score"] in (1, 3)
@@ -62,7 +80,9 @@ def test_every_submission_is_graded_and_every_output_written(sandbox_home: Path,
     assert "ben" in (out / "report.html").read_text()
 
 
-def test_a_rerun_grades_nothing_already_finished_unless_regrade(sandbox_home: Path, tmp_path: Path) -> None:
+def test_a_rerun_grades_nothing_already_finished_unless_regrade(
+    sandbox_home: Path, tmp_path: Path
+) -> None:
     subs = _class(tmp_path, ["amy", "ben"])
     _batch(sandbox_home, subs, FakeRunner(_scored)).run()
     (subs / "dan").mkdir()
@@ -77,7 +97,8 @@ def test_a_rerun_grades_nothing_already_finished_unless_regrade(sandbox_home: Pa
 
 
 def test_an_interrupted_batch_keeps_what_finished_and_the_rerun_completes_it(
-        sandbox_home: Path, tmp_path: Path) -> None:
+    sandbox_home: Path, tmp_path: Path
+) -> None:
     subs = _class(tmp_path, ["a1", "a2", "a3", "a4", "a5"])
     calls = []
     lock = threading.Lock()
@@ -101,7 +122,8 @@ def test_an_interrupted_batch_keeps_what_finished_and_the_rerun_completes_it(
 
 
 def test_our_failure_is_retried_once_then_marked_infrastructure_and_retried_next_run(
-        sandbox_home: Path, tmp_path: Path) -> None:
+    sandbox_home: Path, tmp_path: Path
+) -> None:
     subs = _class(tmp_path, ["amy", "ben"])
     attempts: dict[str, int] = {}
 
@@ -120,14 +142,22 @@ def test_our_failure_is_retried_once_then_marked_infrastructure_and_retried_next
     assert by["ben"].status is Status.ERROR and by["ben"].infrastructure
     assert "not the student's" in by["ben"].message
     assert summary.infrastructure_errors == 1
-    row = next(r for r in csv.DictReader((tmp_path / "out" / "gradebook.csv").open()) if r["student"] == "ben")
+    row = next(
+        r
+        for r in csv.DictReader((tmp_path / "out" / "gradebook.csv").open())
+        if r["student"] == "ben"
+    )
     assert row["infrastructure"] == "yes"
     runner = FakeRunner(_scored)
     _batch(sandbox_home, subs, runner).run()
-    assert [j.submission_id for j in runner.jobs] == ["ben"], "infrastructure errors are graded again"
+    assert [j.submission_id for j in runner.jobs] == ["ben"], (
+        "infrastructure errors are graded again"
+    )
 
 
-def test_docker_dying_stops_the_batch_with_results_so_far_intact(sandbox_home: Path, tmp_path: Path) -> None:
+def test_docker_dying_stops_the_batch_with_results_so_far_intact(
+    sandbox_home: Path, tmp_path: Path
+) -> None:
     subs = _class(tmp_path, ["a1", "a2", "a3", "a4"])
     alive = {"engine": True}
 
@@ -139,14 +169,22 @@ def test_docker_dying_stops_the_batch_with_results_so_far_intact(sandbox_home: P
         return _scored(job)
 
     ex = exercises.load("demo", root=sandbox_home)
-    batch = Batch(ex, subs, tmp_path / "out", FakeRunner(dying), Options(jobs=1),
-                  engine_alive=lambda: alive["engine"])
+    batch = Batch(
+        ex,
+        subs,
+        tmp_path / "out",
+        FakeRunner(dying),
+        Options(jobs=1),
+        engine_alive=lambda: alive["engine"],
+    )
     with pytest.raises(DockerUnavailable, match="rerun the same command"):
         batch.run()
     assert sorted(p.stem for p in (tmp_path / "out" / "results").glob("*.json")) == ["a1", "a2"]
 
 
-def test_roster_adds_missing_students_and_flags_strangers(sandbox_home: Path, tmp_path: Path) -> None:
+def test_roster_adds_missing_students_and_flags_strangers(
+    sandbox_home: Path, tmp_path: Path
+) -> None:
     subs = _class(tmp_path, ["amy", "eve"])
     roster = tmp_path / "roster.csv"
     roster.write_text("student,name\namy,Amy\nzed,Zed\n")
@@ -157,7 +195,9 @@ def test_roster_adds_missing_students_and_flags_strangers(sandbox_home: Path, tm
     assert "eve" in by, "a stranger is still graded"
 
 
-def test_a_hostile_archive_is_rejected_and_the_batch_goes_on(sandbox_home: Path, tmp_path: Path) -> None:
+def test_a_hostile_archive_is_rejected_and_the_batch_goes_on(
+    sandbox_home: Path, tmp_path: Path
+) -> None:
     subs = _class(tmp_path, ["amy"])
     with zipfile.ZipFile(subs / "ivan.zip", "w") as zf:
         zf.writestr("app.py", APP)
@@ -181,5 +221,3 @@ def test_jobs_run_in_parallel(sandbox_home: Path, tmp_path: Path) -> None:
 
     summary = _batch(sandbox_home, subs, FakeRunner(meet), jobs=2).run()
     assert len(summary.rows) == 4
-
-

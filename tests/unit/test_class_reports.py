@@ -20,15 +20,26 @@ from sandbox.results import Result, Status, TestResult, TestStatus
 
 
 def t(name: str, passed: bool, points: float = 1.0, **kw: object) -> TestResult:
-    return TestResult(name=name, status=TestStatus.PASSED if passed else TestStatus.FAILED,
-                      score=points if passed else 0.0, max_score=points, **kw)  # type: ignore[arg-type]
+    return TestResult(
+        name=name,
+        status=TestStatus.PASSED if passed else TestStatus.FAILED,
+        score=points if passed else 0.0,
+        max_score=points,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def result(status: Status, tests: list[TestResult], message: str = "", **kw: object) -> Result:
     score = sum(x.score for x in tests)
-    return Result(exercise="http-handler", status=status, score=score,
-                  max_score=float(kw.pop("max_score", 4.0)), message=message,  # type: ignore[arg-type]
-                  tests=tests, **kw)  # type: ignore[arg-type]
+    return Result(
+        exercise="http-handler",
+        status=status,
+        score=score,
+        max_score=float(kw.pop("max_score", 4.0)),
+        message=message,  # type: ignore[arg-type]
+        tests=tests,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def abcd(*passed: str) -> list[TestResult]:
@@ -39,12 +50,26 @@ def abcd(*passed: str) -> list[TestResult]:
 def mixed() -> list[tuple[str, Result]]:
     """Every status, an infrastructure failure, and hostile student ids."""
     return [
-        ("ada", result(Status.PASS, abcd("A", "B", "C", "D"), "All 4 tests passed.", duration_s=2.345)),
-        ("=HYPERLINK(\"http://evil\")", result(Status.FAIL, abcd("A", "C"), "2 of 4 tests failed.")),
-        ("+cmd", result(Status.TIMEOUT, abcd("A"), "Time limit exceeded: stopped after 30 s.\n"
-                        "Look for a loop that never ends.", complete=False)),
-        ("-minus", result(Status.ERROR, [], "Could not grade: no readable result.\nlogs…",
-                          infrastructure=True)),
+        (
+            "ada",
+            result(Status.PASS, abcd("A", "B", "C", "D"), "All 4 tests passed.", duration_s=2.345),
+        ),
+        ('=HYPERLINK("http://evil")', result(Status.FAIL, abcd("A", "C"), "2 of 4 tests failed.")),
+        (
+            "+cmd",
+            result(
+                Status.TIMEOUT,
+                abcd("A"),
+                "Time limit exceeded: stopped after 30 s.\nLook for a loop that never ends.",
+                complete=False,
+            ),
+        ),
+        (
+            "-minus",
+            result(
+                Status.ERROR, [], "Could not grade: no readable result.\nlogs…", infrastructure=True
+            ),
+        ),
         ("@at", result(Status.MISSING, [], "")),
         ("bob", result(Status.REJECTED, [], "=1+1 is not a valid archive")),
         ("carol", result(Status.OOM, [], "x" * 500)),
@@ -63,16 +88,40 @@ def test_gradebook_columns_and_values(mixed: list[tuple[str, Result]], tmp_path:
     write_gradebook_csv(mixed, path)
     text = path.read_text(encoding="utf-8")
     assert text.splitlines()[0] == ",".join(COLUMNS)
-    assert COLUMNS == ["student", "score", "max_score", "percent", "status", "tests_passed",
-                       "tests_total", "duration_s", "reason", "infrastructure"]
+    assert COLUMNS == [
+        "student",
+        "score",
+        "max_score",
+        "percent",
+        "status",
+        "tests_passed",
+        "tests_total",
+        "duration_s",
+        "reason",
+        "infrastructure",
+    ]
     rows = read_csv(text)
     assert len(rows) == len(mixed)
     ada, fail, timeout, infra, missing, rejected, oom = rows
-    assert ada == {"student": "ada", "score": "4", "max_score": "4", "percent": "100.0",
-                   "status": "pass", "tests_passed": "4", "tests_total": "4", "duration_s": "2.35",
-                   "reason": "", "infrastructure": "no"}
-    assert (fail["score"], fail["percent"], fail["status"], fail["tests_passed"], fail["reason"]) == \
-        ("2", "50.0", "fail", "2", "")
+    assert ada == {
+        "student": "ada",
+        "score": "4",
+        "max_score": "4",
+        "percent": "100.0",
+        "status": "pass",
+        "tests_passed": "4",
+        "tests_total": "4",
+        "duration_s": "2.35",
+        "reason": "",
+        "infrastructure": "no",
+    }
+    assert (
+        fail["score"],
+        fail["percent"],
+        fail["status"],
+        fail["tests_passed"],
+        fail["reason"],
+    ) == ("2", "50.0", "fail", "2", "")
     # Anything that is not a plain pass/fail says why, in one short line.
     assert timeout["status"] == "timeout"
     assert timeout["reason"] == "Time limit exceeded: stopped after 30 s."
@@ -87,7 +136,15 @@ def test_gradebook_columns_and_values(mixed: list[tuple[str, Result]], tmp_path:
 def test_gradebook_guards_against_formula_injection(mixed: list[tuple[str, Result]]) -> None:
     rows = read_csv(gradebook_csv(mixed))
     students = [r["student"] for r in rows]
-    assert students == ["ada", "'=HYPERLINK(\"http://evil\")", "'+cmd", "'-minus", "'@at", "bob", "carol"]
+    assert students == [
+        "ada",
+        '\'=HYPERLINK("http://evil")',
+        "'+cmd",
+        "'-minus",
+        "'@at",
+        "bob",
+        "carol",
+    ]
     assert rows[5]["reason"] == "'=1+1 is not a valid archive"
     for cell in (c for r in rows for c in (r["student"], r["reason"])):
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
@@ -112,28 +169,48 @@ def test_gradescope_format() -> None:
     tests = [
         t("test_a", True, 2.0, output="GET / 200"),
         t("test_b", False, 3.0, message="expected 201, got 200", output="trace\nline"),
-        TestResult(name="test_c", status=TestStatus.ERROR, score=0.0, max_score=1.0,
-                   message="fixture blew up", hidden=True),
+        TestResult(
+            name="test_c",
+            status=TestStatus.ERROR,
+            score=0.0,
+            max_score=1.0,
+            message="fixture blew up",
+            hidden=True,
+        ),
     ]
     res = result(Status.FAIL, tests, "1 of 3 tests passed.", max_score=6.0, duration_s=12.6)
     doc = to_gradescope(res)
     json.dumps(doc)  # serialisable as is
-    assert set(doc) == {"score", "execution_time", "output", "visibility", "stdout_visibility", "tests"}
+    assert set(doc) == {
+        "score",
+        "execution_time",
+        "output",
+        "visibility",
+        "stdout_visibility",
+        "tests",
+    }
     assert doc["score"] == 2.0
     assert doc["execution_time"] == 13
     assert doc["output"] == "1 of 3 tests passed."
     assert (doc["visibility"], doc["stdout_visibility"]) == ("visible", "hidden")
     a, b, c = doc["tests"]
     assert set(a) == {"name", "score", "max_score", "output", "visibility", "status"}
-    assert a == {"name": "test_a", "score": 2.0, "max_score": 2.0, "output": "GET / 200",
-                 "visibility": "visible", "status": "passed"}
+    assert a == {
+        "name": "test_a",
+        "score": 2.0,
+        "max_score": 2.0,
+        "output": "GET / 200",
+        "visibility": "visible",
+        "status": "passed",
+    }
     assert b["status"] == "failed" and b["score"] == 0.0 and b["max_score"] == 3.0
     assert b["output"].startswith("expected 201, got 200") and b["output"].endswith("trace\nline")
     assert c["status"] == "failed" and c["visibility"] == "hidden"
 
 
-@pytest.mark.parametrize("status", [Status.ERROR, Status.TIMEOUT, Status.OOM, Status.REJECTED,
-                                    Status.MISSING])
+@pytest.mark.parametrize(
+    "status", [Status.ERROR, Status.TIMEOUT, Status.OOM, Status.REJECTED, Status.MISSING]
+)
 def test_gradescope_not_graded_is_never_an_earned_zero(status: Status) -> None:
     # A timeout can carry partial points; Gradescope still gets 0, clearly labelled.
     res = result(status, abcd("A", "B"), "The reason it stopped.")
@@ -186,8 +263,11 @@ class Page(HTMLParser):
             self.text.append(data)
 
     def find(self, tag: str, cls: str | None = None) -> list[dict[str, str]]:
-        return [a for t_, a in self.tags
-                if t_ == tag and (cls is None or cls in a.get("class", "").split())]
+        return [
+            a
+            for t_, a in self.tags
+            if t_ == tag and (cls is None or cls in a.get("class", "").split())
+        ]
 
 
 def parse(html: str) -> Page:
@@ -199,23 +279,34 @@ def parse(html: str) -> Page:
 
 HOSTILE_ID = "<script>alert('id')</script>"
 HOSTILE_MESSAGE = "<img src=x onerror=alert(1)> broke"
-HOSTILE_OUTPUT = "</pre><script src=\"https://evil.example/x.js\"></script>"
+HOSTILE_OUTPUT = '</pre><script src="https://evil.example/x.js"></script>'
 
 
 @pytest.fixture
 def klass() -> list[tuple[str, Result]]:
     """Four graded students, two that could not be graded, one of them hostile."""
-    hostile_fail = result(Status.FAIL, [t("A", True), t("B", False, message=HOSTILE_MESSAGE,
-                                                        output=HOSTILE_OUTPUT), t("C", True),
-                                        t("D", False)], "2 of 4 failed")
+    hostile_fail = result(
+        Status.FAIL,
+        [
+            t("A", True),
+            t("B", False, message=HOSTILE_MESSAGE, output=HOSTILE_OUTPUT),
+            t("C", True),
+            t("D", False),
+        ],
+        "2 of 4 failed",
+    )
     return [
         ("alice", result(Status.PASS, abcd("A", "B", "C", "D"))),
-        (HOSTILE_ID, hostile_fail),                                  # A C
-        ("bob", result(Status.FAIL, abcd("A", "C", "D"))),           # A C D
-        ("chen", result(Status.FAIL, abcd("A"))),                    # A
+        (HOSTILE_ID, hostile_fail),  # A C
+        ("bob", result(Status.FAIL, abcd("A", "C", "D"))),  # A C D
+        ("chen", result(Status.FAIL, abcd("A"))),  # A
         # Not graded: their passes must not count in the pass rates (B would look easier).
-        ("dara", result(Status.TIMEOUT, [*abcd("B"), t("E", True)], "Time limit exceeded.",
-                        complete=False)),
+        (
+            "dara",
+            result(
+                Status.TIMEOUT, [*abcd("B"), t("E", True)], "Time limit exceeded.", complete=False
+            ),
+        ),
         ("eve", result(Status.ERROR, [], "Could not grade: Docker died.", infrastructure=True)),
     ]
 
@@ -223,19 +314,30 @@ def klass() -> list[tuple[str, Result]]:
 def test_pass_rates_are_over_graded_students_hardest_first(klass: list[tuple[str, Result]]) -> None:
     rates = pass_rates(klass)
     assert [(r.name, r.passed, r.total) for r in rates] == [
-        ("B", 1, 4), ("D", 2, 4), ("C", 3, 4), ("A", 4, 4), ("E", 0, 0)]
+        ("B", 1, 4),
+        ("D", 2, 4),
+        ("C", 3, 4),
+        ("A", 4, 4),
+        ("E", 0, 0),
+    ]
     assert [r.percent for r in rates] == [25.0, 50.0, 75.0, 100.0, None]
     assert [r.level for r in rates] == ["low", "mid", "mid", "high", "none"]
 
 
 def test_pass_rates_in_the_page(klass: list[tuple[str, Result]]) -> None:
     html = render_report("HTTP handler", klass, "2025-11-25 14:00")
-    body = html[html.index('<table class="rates">'):]
-    body = body[:body.index("</table>")]
-    rows = re.findall(r"<code>(\w)</code>.*?<td class=\"num\">(\d+) / (\d+)</td>.*?<b>([^<]+)</b>",
-                      body, re.S)
-    assert rows == [("B", "1", "4", "25 %"), ("D", "2", "4", "50 %"), ("C", "3", "4", "75 %"),
-                    ("A", "4", "4", "100 %"), ("E", "0", "0", "—")]
+    body = html[html.index('<table class="rates">') :]
+    body = body[: body.index("</table>")]
+    rows = re.findall(
+        r"<code>(\w)</code>.*?<td class=\"num\">(\d+) / (\d+)</td>.*?<b>([^<]+)</b>", body, re.S
+    )
+    assert rows == [
+        ("B", "1", "4", "25 %"),
+        ("D", "2", "4", "50 %"),
+        ("C", "3", "4", "75 %"),
+        ("A", "4", "4", "100 %"),
+        ("E", "0", "0", "—"),
+    ]
 
 
 def test_summary_and_histogram(klass: list[tuple[str, Result]]) -> None:
@@ -273,7 +375,9 @@ def test_page_loads_nothing_from_outside(klass: list[tuple[str, Result]]) -> Non
 
 def test_csp_forbids_fetches_and_allows_exactly_our_script(klass: list[tuple[str, Result]]) -> None:
     page = parse(render_report("HTTP handler", klass, "now"))
-    (meta,) = [a for a in page.find("meta") if a.get("http-equiv", "").lower() == "content-security-policy"]
+    (meta,) = [
+        a for a in page.find("meta") if a.get("http-equiv", "").lower() == "content-security-policy"
+    ]
     csp = meta["content"]
     assert "default-src 'none'" in csp
     digest = base64.b64encode(hashlib.sha256(page.scripts[0].encode()).digest()).decode()
@@ -320,8 +424,8 @@ def test_not_graded_rows_are_distinct_and_ours_are_flagged(klass: list[tuple[str
     assert len(page.find("span", "chip-timeout")) == 2  # the row and the outcomes legend
     assert len(page.find("span", "flag")) == 1
     assert html.count("could not be graded (our side)") == 1
-    eve = html[html.index('data-status="error"'):]
-    assert "could not be graded (our side)" in eve[:eve.index("</summary>")]
+    eve = html[html.index('data-status="error"') :]
+    assert "could not be graded (our side)" in eve[: eve.index("</summary>")]
 
 
 def test_empty_class_renders() -> None:

@@ -59,7 +59,7 @@ def use_runner(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[Job], Res
 
     def install(respond: Callable[[Job], Result]) -> FakeRunner:
         runner = FakeRunner(respond)
-        monkeypatch.setattr(cli, "make_runner", lambda args, err: runner)
+        monkeypatch.setattr(cli, "make_runner", lambda args, log=None: runner)
         return runner
 
     return install

@@ -38,8 +38,9 @@ def zip_bytes(members: Sequence[ZipMember], compression: int = zipfile.ZIP_DEFLA
     return buf.getvalue()
 
 
-def write_zip(path: Path, members: Sequence[ZipMember],
-              compression: int = zipfile.ZIP_DEFLATED) -> Path:
+def write_zip(
+    path: Path, members: Sequence[ZipMember], compression: int = zipfile.ZIP_DEFLATED
+) -> Path:
     path.write_bytes(zip_bytes(members, compression))
     return path
 
@@ -51,10 +52,12 @@ def zip_info(name: str, mode: int) -> zipfile.ZipInfo:
     return info
 
 
-def write_tar(path: Path, members: Sequence[TarMember], mode: str = "w:gz",
-              fmt: int = tarfile.PAX_FORMAT) -> Path:
-    with tarfile.open(path, mode, format=fmt, encoding="utf-8",
-                      errors="surrogateescape") as archive:  # type: ignore[call-overload]
+def write_tar(
+    path: Path, members: Sequence[TarMember], mode: str = "w:gz", fmt: int = tarfile.PAX_FORMAT
+) -> Path:
+    with tarfile.open(
+        path, mode, format=fmt, encoding="utf-8", errors="surrogateescape"
+    ) as archive:  # type: ignore[call-overload]
         for name, data in members:
             info = tarfile.TarInfo(name) if isinstance(name, str) else name
             if info.isreg():
@@ -63,8 +66,9 @@ def write_tar(path: Path, members: Sequence[TarMember], mode: str = "w:gz",
     return path
 
 
-def tar_info(name: str, kind: bytes = tarfile.REGTYPE, *, linkname: str = "",
-             mode: int = 0o644) -> tarfile.TarInfo:
+def tar_info(
+    name: str, kind: bytes = tarfile.REGTYPE, *, linkname: str = "", mode: int = 0o644
+) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
     info.type, info.linkname, info.mode = kind, linkname, mode
     return info
@@ -76,9 +80,9 @@ def patch_zip(data: bytes, *, flags: int | None = None, size: int | None = None)
     central = buf.find(b"PK\x01\x02")
     for offset, flag_at, size_at in ((0, 6, 22), (central, 8, 24)):
         if flags is not None:
-            buf[offset + flag_at: offset + flag_at + 2] = flags.to_bytes(2, "little")
+            buf[offset + flag_at : offset + flag_at + 2] = flags.to_bytes(2, "little")
         if size is not None:
-            buf[offset + size_at: offset + size_at + 4] = size.to_bytes(4, "little")
+            buf[offset + size_at : offset + size_at + 4] = size.to_bytes(4, "little")
     return bytes(buf)
 
 
@@ -90,8 +94,12 @@ def tree(root: Path) -> dict[str, bytes | str | None]:
             path = Path(folder, name)
             mode = path.lstat().st_mode
             found[path.relative_to(root).as_posix()] = (
-                path.read_bytes() if stat.S_ISREG(mode) else
-                None if stat.S_ISDIR(mode) else stat.filemode(mode))
+                path.read_bytes()
+                if stat.S_ISREG(mode)
+                else None
+                if stat.S_ISDIR(mode)
+                else stat.filemode(mode)
+            )
     return found
 
 
@@ -155,16 +163,29 @@ def test_archives_are_unpacked(subs: Path, staging: Path, name: str) -> None:
 
 
 def test_a_wrapping_folder_is_stripped_from_a_zip(subs: Path, staging: Path) -> None:
-    write_zip(subs / "bob.zip", [("alice/", b""), ("alice/app.py", APP),
-                                 ("alice/templates/index.html", PAGE), ("alice/.DS_Store", b"x"),
-                                 ("__MACOSX/alice/._app.py", b"x")])
+    write_zip(
+        subs / "bob.zip",
+        [
+            ("alice/", b""),
+            ("alice/app.py", APP),
+            ("alice/templates/index.html", PAGE),
+            ("alice/.DS_Store", b"x"),
+            ("__MACOSX/alice/._app.py", b"x"),
+        ],
+    )
     assert staged(subs / "bob.zip", staging) == GOOD_TREE
 
 
 def test_a_wrapping_folder_is_stripped_from_a_tar(subs: Path, staging: Path) -> None:
-    write_tar(subs / "bob.tar.gz", [(tar_info(".", tarfile.DIRTYPE), b""),
-                                    (tar_info("./bob", tarfile.DIRTYPE), b""),
-                                    ("./bob/app.py", APP), ("./bob/templates/index.html", PAGE)])
+    write_tar(
+        subs / "bob.tar.gz",
+        [
+            (tar_info(".", tarfile.DIRTYPE), b""),
+            (tar_info("./bob", tarfile.DIRTYPE), b""),
+            ("./bob/app.py", APP),
+            ("./bob/templates/index.html", PAGE),
+        ],
+    )
     assert staged(subs / "bob.tar.gz", staging) == GOOD_TREE
 
 
@@ -180,31 +201,54 @@ def test_a_folder_holding_one_folder_is_unwrapped(subs: Path, staging: Path) -> 
 def test_a_lone_package_is_not_unwrapped(subs: Path, staging: Path) -> None:
     write_zip(subs / "bob.zip", [("app/__init__.py", APP), ("app/routes.py", b"")])
     assert staged(subs / "bob.zip", staging) == {
-        "app": None, "app/__init__.py": APP, "app/routes.py": b""}
+        "app": None,
+        "app/__init__.py": APP,
+        "app/routes.py": b"",
+    }
 
 
 def test_cache_and_macos_files_are_skipped(subs: Path, staging: Path) -> None:
-    write_zip(subs / "bob.zip", [("app.py", APP), ("__pycache__/app.cpython-311.pyc", b"\0"),
-                                 ("templates/__pycache__/", b""), ("templates/index.html", PAGE),
-                                 (".DS_Store", b"x"), ("._app.py", b"x"), (".git/HEAD", b"x"),
-                                 ("__MACOSX/._templates", b"x")])
+    write_zip(
+        subs / "bob.zip",
+        [
+            ("app.py", APP),
+            ("__pycache__/app.cpython-311.pyc", b"\0"),
+            ("templates/__pycache__/", b""),
+            ("templates/index.html", PAGE),
+            (".DS_Store", b"x"),
+            ("._app.py", b"x"),
+            (".git/HEAD", b"x"),
+            ("__MACOSX/._templates", b"x"),
+        ],
+    )
     assert staged(subs / "bob.zip", staging) == GOOD_TREE
 
 
 def test_modes_are_fixed_whatever_the_archive_says(subs: Path, staging: Path) -> None:
-    write_tar(subs / "bob.tar.gz", [(tar_info("app.py", mode=0o4777), APP),
-                                    (tar_info("locked.py", mode=0o000), b""),
-                                    (tar_info("static", tarfile.DIRTYPE, mode=0o700), b""),
-                                    (tar_info("static/a.css", mode=0o666), b"")])
+    write_tar(
+        subs / "bob.tar.gz",
+        [
+            (tar_info("app.py", mode=0o4777), APP),
+            (tar_info("locked.py", mode=0o000), b""),
+            (tar_info("static", tarfile.DIRTYPE, mode=0o700), b""),
+            (tar_info("static/a.css", mode=0o666), b""),
+        ],
+    )
     dest = stage(entry_of(subs / "bob.tar.gz"), staging)
-    modes = {p.relative_to(dest).as_posix(): stat.S_IMODE(p.lstat().st_mode)
-             for p in dest.rglob("*")}
+    modes = {
+        p.relative_to(dest).as_posix(): stat.S_IMODE(p.lstat().st_mode) for p in dest.rglob("*")
+    }
     assert modes == {"app.py": 0o644, "locked.py": 0o644, "static": 0o755, "static/a.css": 0o644}
 
 
 def test_zip_modes_are_fixed_too(subs: Path, staging: Path) -> None:
-    write_zip(subs / "bob.zip", [(zip_info("app.py", stat.S_IFREG | 0o4777), APP),
-                                 (zip_info("data/", stat.S_IFDIR | 0o700), b"")])
+    write_zip(
+        subs / "bob.zip",
+        [
+            (zip_info("app.py", stat.S_IFREG | 0o4777), APP),
+            (zip_info("data/", stat.S_IFDIR | 0o700), b""),
+        ],
+    )
     dest = stage(entry_of(subs / "bob.zip"), staging)
     assert stat.S_IMODE((dest / "app.py").stat().st_mode) == 0o644
     assert stat.S_IMODE((dest / "data").stat().st_mode) == 0o755
@@ -246,8 +290,9 @@ def _absolute(name: str, tmp_path: Path) -> str:
 
 
 @pytest.mark.parametrize(("name", "reason"), UNSAFE_NAMES)
-def test_unsafe_zip_names_are_rejected(subs: Path, staging: Path, tmp_path: Path, name: str,
-                                       reason: str) -> None:
+def test_unsafe_zip_names_are_rejected(
+    subs: Path, staging: Path, tmp_path: Path, name: str, reason: str
+) -> None:
     member = _absolute(name, tmp_path) or zipfile.ZipInfo("")  # writestr("") would fail
     write_zip(subs / "bob.zip", [("app.py", APP), (member, b"evil")])
     message = rejected(subs / "bob.zip", staging)
@@ -257,8 +302,9 @@ def test_unsafe_zip_names_are_rejected(subs: Path, staging: Path, tmp_path: Path
 
 
 @pytest.mark.parametrize(("name", "reason"), UNSAFE_NAMES)
-def test_unsafe_tar_names_are_rejected(subs: Path, staging: Path, tmp_path: Path, name: str,
-                                       reason: str) -> None:
+def test_unsafe_tar_names_are_rejected(
+    subs: Path, staging: Path, tmp_path: Path, name: str, reason: str
+) -> None:
     write_tar(subs / "bob.tar.gz", [("app.py", APP), (_absolute(name, tmp_path), b"evil")])
     message = rejected(subs / "bob.tar.gz", staging)
     assert "unsafe path" in message
@@ -289,13 +335,17 @@ def test_nesting_too_deep_is_rejected(subs: Path, staging: Path) -> None:
     assert "nested too deep" in rejected(subs / "bob.zip", staging)
 
 
-@pytest.mark.parametrize(("first", "second"), [
-    ("app.py", "App.py"),
-    ("static/a.css", "Static/b.css"),
-    ("app", "app/x.py"),
-])
-def test_case_insensitive_duplicates_are_rejected(subs: Path, staging: Path, first: str,
-                                                  second: str) -> None:
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("app.py", "App.py"),
+        ("static/a.css", "Static/b.css"),
+        ("app", "app/x.py"),
+    ],
+)
+def test_case_insensitive_duplicates_are_rejected(
+    subs: Path, staging: Path, first: str, second: str
+) -> None:
     write_zip(subs / "bob.zip", [(first, APP), (second, APP)])
     assert "duplicate path" in rejected(subs / "bob.zip", staging)
 
@@ -313,43 +363,58 @@ def test_an_archive_of_nothing_but_junk_is_empty(subs: Path, staging: Path) -> N
 # -- rejected: links, devices, encryption -----------------------------------------------------
 
 
-@pytest.mark.parametrize(("kind", "reason"), [
-    (tarfile.SYMTYPE, "symlink"),
-    (tarfile.LNKTYPE, "hard link"),
-    (tarfile.CHRTYPE, "device"),
-    (tarfile.BLKTYPE, "device"),
-    (tarfile.FIFOTYPE, "FIFO"),
-    (tarfile.GNUTYPE_SPARSE, "sparse"),
-])
-def test_tar_members_that_are_not_files_are_rejected(subs: Path, staging: Path, kind: bytes,
-                                                     reason: str) -> None:
-    write_tar(subs / "bob.tar.gz", [("app.py", APP),
-                                    (tar_info("static", kind, linkname="/etc/passwd"), b"")],
-              fmt=tarfile.GNU_FORMAT)
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        (tarfile.SYMTYPE, "symlink"),
+        (tarfile.LNKTYPE, "hard link"),
+        (tarfile.CHRTYPE, "device"),
+        (tarfile.BLKTYPE, "device"),
+        (tarfile.FIFOTYPE, "FIFO"),
+        (tarfile.GNUTYPE_SPARSE, "sparse"),
+    ],
+)
+def test_tar_members_that_are_not_files_are_rejected(
+    subs: Path, staging: Path, kind: bytes, reason: str
+) -> None:
+    write_tar(
+        subs / "bob.tar.gz",
+        [("app.py", APP), (tar_info("static", kind, linkname="/etc/passwd"), b"")],
+        fmt=tarfile.GNU_FORMAT,
+    )
     message = rejected(subs / "bob.tar.gz", staging)
     assert reason in message
     assert "'static'" in message
 
 
-def test_a_link_then_a_write_through_it_is_rejected(subs: Path, staging: Path,
-                                                    tmp_path: Path) -> None:
+def test_a_link_then_a_write_through_it_is_rejected(
+    subs: Path, staging: Path, tmp_path: Path
+) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
-    write_tar(subs / "bob.tar.gz", [("app.py", APP),
-                                    (tar_info("static", tarfile.SYMTYPE, linkname=str(outside)),
-                                     b""),
-                                    ("static/evil.py", b"evil")])
+    write_tar(
+        subs / "bob.tar.gz",
+        [
+            ("app.py", APP),
+            (tar_info("static", tarfile.SYMTYPE, linkname=str(outside)), b""),
+            ("static/evil.py", b"evil"),
+        ],
+    )
     assert "symlink" in rejected(subs / "bob.tar.gz", staging)
     assert list(outside.iterdir()) == []
 
 
-@pytest.mark.parametrize(("mode", "reason"), [
-    (stat.S_IFLNK | 0o777, "symlink"),
-    (stat.S_IFIFO | 0o644, "FIFO"),
-    (stat.S_IFCHR | 0o644, "device"),
-])
-def test_zip_members_whose_mode_is_not_a_file_are_rejected(subs: Path, staging: Path, mode: int,
-                                                           reason: str) -> None:
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        (stat.S_IFLNK | 0o777, "symlink"),
+        (stat.S_IFIFO | 0o644, "FIFO"),
+        (stat.S_IFCHR | 0o644, "device"),
+    ],
+)
+def test_zip_members_whose_mode_is_not_a_file_are_rejected(
+    subs: Path, staging: Path, mode: int, reason: str
+) -> None:
     write_zip(subs / "bob.zip", [("app.py", APP), (zip_info("static", mode), b"/etc")])
     assert reason in rejected(subs / "bob.zip", staging)
 
@@ -378,8 +443,10 @@ def test_too_many_files_are_rejected(subs: Path, staging: Path, name: str) -> No
 
 
 def test_folders_count_towards_the_file_limit(subs: Path, staging: Path) -> None:
-    write_tar(subs / "bob.tar.gz", [("app.py", APP)] + [
-        (tar_info(f"d{i}", tarfile.DIRTYPE), b"") for i in range(10)])
+    write_tar(
+        subs / "bob.tar.gz",
+        [("app.py", APP)] + [(tar_info(f"d{i}", tarfile.DIRTYPE), b"") for i in range(10)],
+    )
     assert "too many files" in rejected(subs / "bob.tar.gz", staging, Limits(max_files=10))
 
 
@@ -415,7 +482,8 @@ def test_a_high_ratio_over_a_megabyte_is_a_bomb(subs: Path, staging: Path, name:
 
 
 def test_a_zip_whose_header_understates_the_size_is_not_trusted(
-        subs: Path, staging: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    subs: Path, staging: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     written: list[int] = []
     real_write = os.write
 
@@ -453,19 +521,23 @@ def _good_tar_gz() -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize(("name", "content", "reason"), [
-    ("bob.zip", b"", "not a readable zip"),
-    ("bob.zip", b"PK\x03\x04 this is not really a zip", "not a readable zip"),
-    ("bob.zip", _good_zip()[:-30], "not a readable zip"),
-    ("bob.zip", _good_zip()[:40] + _good_zip()[60:], "not a readable zip"),
-    ("bob.tar.gz", b"", "not a readable tar.gz"),
-    ("bob.tar.gz", b"\x1f\x8b\x08\x00garbage", "not a readable tar.gz"),
-    ("bob.tar.gz", _good_tar_gz()[: len(_good_tar_gz()) // 2], "not a readable tar.gz"),
-    ("bob.tgz", b"hello, I am a text file", "not a readable tar.gz"),
-    ("bob.tar", _good_zip(), "not a readable tar.gz"),
-])
-def test_corrupt_archives_are_rejected(subs: Path, staging: Path, name: str, content: bytes,
-                                       reason: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("bob.zip", b"", "not a readable zip"),
+        ("bob.zip", b"PK\x03\x04 this is not really a zip", "not a readable zip"),
+        ("bob.zip", _good_zip()[:-30], "not a readable zip"),
+        ("bob.zip", _good_zip()[:40] + _good_zip()[60:], "not a readable zip"),
+        ("bob.tar.gz", b"", "not a readable tar.gz"),
+        ("bob.tar.gz", b"\x1f\x8b\x08\x00garbage", "not a readable tar.gz"),
+        ("bob.tar.gz", _good_tar_gz()[: len(_good_tar_gz()) // 2], "not a readable tar.gz"),
+        ("bob.tgz", b"hello, I am a text file", "not a readable tar.gz"),
+        ("bob.tar", _good_zip(), "not a readable tar.gz"),
+    ],
+)
+def test_corrupt_archives_are_rejected(
+    subs: Path, staging: Path, name: str, content: bytes, reason: str
+) -> None:
     (subs / name).write_bytes(content)
     assert reason in rejected(subs / name, staging)
 
@@ -480,8 +552,9 @@ def _alice(subs: Path) -> Path:
     return folder
 
 
-def test_a_symlinked_file_in_a_folder_is_rejected_by_name(subs: Path, staging: Path,
-                                                          tmp_path: Path) -> None:
+def test_a_symlinked_file_in_a_folder_is_rejected_by_name(
+    subs: Path, staging: Path, tmp_path: Path
+) -> None:
     (tmp_path / "secret.txt").write_text("host secret")
     (_alice(subs) / "static" / "style.css").symlink_to(tmp_path / "secret.txt")
     message = rejected(subs / "alice", staging)
@@ -524,14 +597,28 @@ def test_a_symlinked_entry_is_rejected(subs: Path, staging: Path, tmp_path: Path
 
 def test_discover_finds_every_kind_sorted_by_student(subs: Path) -> None:
     (subs / "alice").mkdir()
-    for name in ("bob.zip", "carol.tar.gz", "dave.TGZ", "erin.tar", "frank.rar", "notes.py",
-                 ".DS_Store", ".hidden.zip"):
+    for name in (
+        "bob.zip",
+        "carol.tar.gz",
+        "dave.TGZ",
+        "erin.tar",
+        "frank.rar",
+        "notes.py",
+        ".DS_Store",
+        ".hidden.zip",
+    ):
         (subs / name).write_bytes(b"")
     (subs / "__MACOSX").mkdir()
     found = [(e.student, e.kind, bool(e.problem)) for e in discover(subs)]
-    assert found == [("alice", "folder", False), ("bob", "zip", False), ("carol", "tar", False),
-                     ("dave", "tar", False), ("erin", "tar", False), ("frank", "unknown", True),
-                     ("notes", "unknown", True)]
+    assert found == [
+        ("alice", "folder", False),
+        ("bob", "zip", False),
+        ("carol", "tar", False),
+        ("dave", "tar", False),
+        ("erin", "tar", False),
+        ("frank", "unknown", True),
+        ("notes", "unknown", True),
+    ]
 
 
 def test_an_unknown_entry_is_rejected_when_staged(subs: Path, staging: Path) -> None:
@@ -579,8 +666,9 @@ def test_discover_needs_a_folder(tmp_path: Path) -> None:
 
 def test_roster_reads_the_student_column(tmp_path: Path) -> None:
     roster = tmp_path / "roster.csv"
-    roster.write_bytes(b"\xef\xbb\xbfName,Student,Email\r\nAlice A,alice,a@x.org\r\n\r\n"
-                       b'"B, Bob",bob,b@x.org\r\n')
+    roster.write_bytes(
+        b'\xef\xbb\xbfName,Student,Email\r\nAlice A,alice,a@x.org\r\n\r\n"B, Bob",bob,b@x.org\r\n'
+    )
     assert read_roster(roster) == ["alice", "bob"]
 
 
@@ -591,15 +679,18 @@ def test_roster_falls_back_to_id_or_email(tmp_path: Path, column: str) -> None:
     assert read_roster(roster) == ["alice@example.org"]
 
 
-@pytest.mark.parametrize(("content", "reason"), [
-    (b"", "empty"),
-    (b"name,score\nalice,3\n", "no 'student' column"),
-    (b"student\n", "lists no students"),
-    (b"student\nalice\nbad id\n", "line 3: 'bad id' is not a valid student id"),
-    (b"student\nalice\n\nALICE\n", "listed twice (first on line 2)"),
-    (b"student\n\xff\xfe\n", "not UTF-8"),
-    (b'student\n"alice\n', "not valid CSV"),
-])
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty"),
+        (b"name,score\nalice,3\n", "no 'student' column"),
+        (b"student\n", "lists no students"),
+        (b"student\nalice\nbad id\n", "line 3: 'bad id' is not a valid student id"),
+        (b"student\nalice\n\nALICE\n", "listed twice (first on line 2)"),
+        (b"student\n\xff\xfe\n", "not UTF-8"),
+        (b'student\n"alice\n', "not valid CSV"),
+    ],
+)
 def test_bad_rosters_are_usage_errors(tmp_path: Path, content: bytes, reason: str) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_bytes(content)
