@@ -47,7 +47,8 @@ def main() -> None:
         tf.addfile(info, io.BytesIO(data))
     folder("dave", {"app.py": STARTER})
     folder("erin", {"app.py": SOLUTION.replace("def ", "def def ", 1)})  # syntax error
-    (subs / "frank").mkdir()  # empty
+    with zipfile.ZipFile(subs / "frank.zip", "w"):  # an empty archive (git keeps no empty folder)
+        pass
     folder("grace", {"app.py": SOLUTION + '\nraise RuntimeError("config file missing")\n'})
     folder("heidi", {"app.py": "import time\nwhile True:\n    time.sleep(0.1)\n" + SOLUTION})
     folder("judy", {"app.py": SOLUTION.replace('def list_items():\n', 'def list_items():\n    import time\n    time.sleep(3600)\n', 1)})

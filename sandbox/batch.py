@@ -23,7 +23,7 @@ from pathlib import Path
 from sandbox import submissions
 from sandbox.errors import DockerUnavailable, InfrastructureError, SubmissionRejected, UsageError
 from sandbox.exercises import Exercise
-from sandbox.reports.gradebook import write_gradebook_csv
+from sandbox.reports.gradebook import gradebook_csv
 from sandbox.reports.gradescope import to_gradescope
 from sandbox.reports.html import render_report
 from sandbox.reports.junit import to_junit
@@ -56,6 +56,7 @@ class Summary:
     graded_now: int
     reused: int
     not_on_roster: list[str] = field(default_factory=list)
+    roster: set[str] | None = None
 
     def count(self, status: Status) -> int:
         return sum(1 for _, r in self.rows if r.status is status)
@@ -131,7 +132,8 @@ class Batch:
             on_event(Finished(student, result))
         graded = self._grade_all(todo, on_event)
         rows = self._collect(missing)
-        summary = Summary(self.outdir, rows, graded, reused, not_on_roster=extra)
+        roster = set(submissions.read_roster(self.options.roster)) if self.options.roster else None
+        summary = Summary(self.outdir, rows, graded, reused, not_on_roster=extra, roster=roster)
         self.write_outputs(summary)
         return summary
 
@@ -251,7 +253,7 @@ class Batch:
         """Rebuild every class output from the saved results, each file replaced atomically."""
         out = self.outdir
         rows = summary.rows
-        write_gradebook_csv(rows, out / "gradebook.csv")
+        _atomic_write(out / "gradebook.csv", gradebook_csv(rows, summary.roster))
         for student, result in rows:
             target = out / "gradescope" / student / "results.json"
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -265,7 +267,7 @@ def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())

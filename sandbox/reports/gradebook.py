@@ -19,6 +19,7 @@ COLUMNS = [
     "duration_s",
     "reason",
     "infrastructure",
+    "on_roster",
 ]
 REASON_CAP = 200
 
@@ -53,8 +54,13 @@ def safe_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def gradebook_rows(rows: list[tuple[str, Result]]) -> list[list[str]]:
-    """The gradebook as text cells, header first, in the order of `rows`."""
+def gradebook_rows(
+    rows: list[tuple[str, Result]], roster: set[str] | None = None
+) -> list[list[str]]:
+    """The gradebook as text cells, header first, in the order of `rows`.
+
+    `on_roster` is yes/no when a roster was given, empty otherwise.
+    """
     table = [list(COLUMNS)]
     for student, result in rows:
         table.append(
@@ -69,18 +75,21 @@ def gradebook_rows(rows: list[tuple[str, Result]]) -> list[list[str]]:
                 f"{result.duration_s:.2f}",
                 safe_cell(reason(result)),
                 "yes" if result.infrastructure else "no",
+                "" if roster is None else ("yes" if student in roster else "no"),
             ]
         )
     return table
 
 
-def gradebook_csv(rows: list[tuple[str, Result]]) -> str:
+def gradebook_csv(rows: list[tuple[str, Result]], roster: set[str] | None = None) -> str:
     """The gradebook as CSV text (RFC 4180: comma-separated, CRLF line ends, quoted as needed)."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(gradebook_rows(rows))
+    csv.writer(buffer).writerows(gradebook_rows(rows, roster))
     return buffer.getvalue()
 
 
-def write_gradebook_csv(rows: list[tuple[str, Result]], path: Path) -> None:
+def write_gradebook_csv(
+    rows: list[tuple[str, Result]], path: Path, roster: set[str] | None = None
+) -> None:
     """Write the gradebook of `rows` [(student id, result)] to `path` as UTF-8 CSV."""
-    path.write_text(gradebook_csv(rows), encoding="utf-8", newline="")
+    path.write_text(gradebook_csv(rows, roster), encoding="utf-8", newline="")

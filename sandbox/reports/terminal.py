@@ -104,7 +104,9 @@ def render_verify(console: Console, checks: list[Verification]) -> None:
 
 def render_images(console: Console, states: list[ImageState]) -> None:
     table = Table(title="Images")
-    for col in ("role", "tag", "built", "size", "stale tags"):
+    table.add_column("role")
+    table.add_column("tag", no_wrap=True)
+    for col in ("built", "size", "stale tags"):
         table.add_column(col)
     for s in states:
         table.add_row(
@@ -112,6 +114,9 @@ def render_images(console: Console, states: list[ImageState]) -> None:
             s.tag,
             "[green]yes[/]" if s.exists else "[red]no[/]",
             f"{s.size_mb:g} MB" if s.size_mb else "–",
-            ", ".join(s.stale) or "–",
+            str(len(s.stale)) if s.stale else "–",
         )
     console.print(table)
+    stale = [tag for s in states for tag in s.stale]
+    if stale:
+        console.print(f"[dim]Stale (safe to remove with `docker rmi`): {' '.join(stale)}[/]")

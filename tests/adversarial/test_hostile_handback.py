@@ -148,14 +148,17 @@ def test_a_killed_check_leaves_a_container_the_next_check_removes(
     )
     try:
         deadline = time.monotonic() + 60
-        while not _owned_by(docker_client, proc.pid) and time.monotonic() < deadline:
-            assert proc.poll() is None, "the check ended before its container appeared"
+        while time.monotonic() < deadline:  # mid-run: its container is running the grader
+            if any(c.status == "running" for c in _owned_by(docker_client, proc.pid)):
+                break
+            assert proc.poll() is None, "the check ended before its container ran"
             time.sleep(0.05)
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     left = _owned_by(docker_client, proc.pid)
     assert len(left) == 1, "the killed check's container should still be there"
+    assert left[0].status == "running"
     orphan = left[0]
 
     # The next check reaps it (and grades its own submission normally).

@@ -193,6 +193,11 @@ def test_roster_adds_missing_students_and_flags_strangers(
     assert by["zed"].status is Status.MISSING and by["zed"].score == 0
     assert summary.not_on_roster == ["eve"]
     assert "eve" in by, "a stranger is still graded"
+    flags = {
+        r["student"]: r["on_roster"]
+        for r in csv.DictReader((tmp_path / "out" / "gradebook.csv").open())
+    }
+    assert flags == {"amy": "yes", "eve": "no", "zed": "yes"}
 
 
 def test_a_hostile_archive_is_rejected_and_the_batch_goes_on(

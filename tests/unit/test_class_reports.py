@@ -99,6 +99,7 @@ def test_gradebook_columns_and_values(mixed: list[tuple[str, Result]], tmp_path:
         "duration_s",
         "reason",
         "infrastructure",
+        "on_roster",
     ]
     rows = read_csv(text)
     assert len(rows) == len(mixed)
@@ -114,6 +115,7 @@ def test_gradebook_columns_and_values(mixed: list[tuple[str, Result]], tmp_path:
         "duration_s": "2.35",
         "reason": "",
         "infrastructure": "no",
+        "on_roster": "",
     }
     assert (
         fail["score"],
