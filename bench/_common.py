@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sandbox.exercises import Exercise
 from sandbox.runners import Job
+from sandbox.runners.docker import hardening
 from sandbox.runners.jobfiles import job_document, submission_files
 
 
@@ -31,31 +32,24 @@ def bare_job_dir(ex: Exercise, submission: Path, target: Path) -> Path:
 
 
 def docker_run_flags(ex: Exercise) -> list[str]:
-    """The same limits the runner sets, as `docker run` flags."""
-    lim = ex.limits
-    return [
+    """The runner's own hardening (runners/docker.py), as `docker run` flags."""
+    h = hardening(ex.limits)
+    flags = [
         "--rm",
         "--network",
-        "none",
-        f"--memory={lim.memory_mb}m",
-        f"--memory-swap={lim.memory_mb}m",
-        f"--cpus={lim.cpus}",
-        f"--pids-limit={lim.pids}",
+        h["network_mode"],
+        f"--memory={h['mem_limit']}",
+        f"--memory-swap={h['memswap_limit']}",
+        f"--cpus={h['nano_cpus'] / 1e9:g}",
+        f"--pids-limit={h['pids_limit']}",
         "--read-only",
-        "--tmpfs",
-        "/tmp:size=16m,mode=1777",
-        "--tmpfs",
-        f"/work:size={lim.tmpfs_mb}m,uid=10001,gid=10001,mode=0755",
-        "--tmpfs",
-        "/run/grader:size=8m,mode=0700",
-        "--cap-drop",
-        "ALL",
-        "--cap-add",
-        "SETUID",
-        "--cap-add",
-        "SETGID",
-        "--cap-add",
-        "KILL",
-        "--security-opt",
-        "no-new-privileges",
+        "--user",
+        h["user"],
     ]
+    for path, options in h["tmpfs"].items():
+        flags += ["--tmpfs", f"{path}:{options}"]
+    flags += [f"--cap-drop={c}" for c in h["cap_drop"]] + [f"--cap-add={c}" for c in h["cap_add"]]
+    flags += [f"--security-opt={o}" for o in h["security_opt"]]
+    flags += [f"--ulimit={u['Name']}={u['Soft']}:{u['Hard']}" for u in h["ulimits"]]
+    flags += ["--log-opt", "max-size=1m", "--log-opt", "max-file=1"]
+    return flags

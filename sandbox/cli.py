@@ -349,6 +349,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SandboxError as exc:
         _err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
         return exc.exit_code
+    except Exception as exc:  # a bug of ours: one clear line, the traceback only on request
+        if os.environ.get("SANDBOX_DEBUG"):
+            raise
+        _err().print(
+            f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')}\n"
+            "This is a bug in Backend Sandbox, not in your code. Rerun with SANDBOX_DEBUG=1 "
+            "for the traceback and report it."
+        )
+        return INFRA
     except KeyboardInterrupt:
         _err().print("[yellow]interrupted[/]")
         return 130

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
 
+from sandbox.grading import channel
 from sandbox.results import Result, Status
 
 PYTEST_INI = Path(__file__).resolve().parent / "pytest.ini"
 
 
 def main(argv: list[str]) -> int:
-    """Grade the job described by argv[0]; always leave a result document when possible."""
-    job_file = Path(argv[0] if argv else "/job/job.json")
+    """Grade the job described by the last argument; always leave a result document when possible.
+
+    With `--stdin`, the job arrives as a tar on standard input (the runner streams it in while
+    the interpreter starts: no `docker cp`, whose extraction costs a process per call).
+    """
+    job_file = Path(argv[-1] if argv else "/job/job.json")
+    if "--stdin" in argv:
+        _unpack_stdin(job_file.parent)
     job = json.loads(job_file.read_text(encoding="utf-8"))
+    channel.open_channel(str(job.get("nonce", "")))
     grader = Path(job["grader"])
     if job.get("learner_uid") is not None:
         _make_private(os.environ.get("HOME"), os.environ.get("TMPDIR"))
@@ -53,6 +64,8 @@ def main(argv: list[str]) -> int:
             encoding="utf-8",
         )
     sys.stdout.flush()
+    with contextlib.suppress(OSError, ValueError):  # the file is what counts then
+        channel.publish(json.dumps(json.loads(result_file.read_text(encoding="utf-8"))))
     return 0
 
 
@@ -71,3 +84,27 @@ def _make_private(*folders: str | None) -> None:
                 os.chmod(folder, 0o700)
         except OSError:
             pass
+
+
+def _unpack_stdin(target: Path) -> None:
+    """Extract the job tar from stdin: our runner wrote it, but only plain files and folders
+    inside `target` are accepted (Debian's Python 3.11.2 has no tarfile extraction filters)."""
+    root = target.resolve()
+    with tarfile.open(fileobj=sys.stdin.buffer, mode="r|") as tar:
+        for member in tar:
+            path = (root / member.name).resolve()
+            if root != path and root not in path.parents:
+                raise ValueError(f"job archive member outside {root}: {member.name!r}")
+            if member.isdir():
+                path.mkdir(parents=True, exist_ok=True)
+                path.chmod(member.mode & 0o777)
+            elif member.isfile():
+                source = tar.extractfile(member)
+                assert source is not None
+                fd = os.open(
+                    path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, member.mode & 0o777
+                )
+                with os.fdopen(fd, "wb") as out:
+                    shutil.copyfileobj(source, out)
+            else:
+                raise ValueError(f"job archive member is not a file or folder: {member.name!r}")

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from sandbox.grading import channel
 from sandbox.grading.learner_app import AppDidNotStart, AppSpec, LearnerApp
 from sandbox.results import Result, Status, TestResult, TestStatus, truncate
 
@@ -78,9 +79,11 @@ class GradingState:
         )
 
     def write(self, complete: bool) -> None:
+        result = self.result(complete)
+        channel.publish(result.to_json(indent=None))
         if self.result_file is None:
             return
-        doc = self.result(complete).to_json()
+        doc = result.to_json()
         fd, tmp = tempfile.mkstemp(dir=self.result_file.parent, prefix=".result-")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(doc)

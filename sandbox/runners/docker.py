@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import secrets
 import socket
 import tarfile
 import time
@@ -24,12 +25,22 @@ from docker.types import LogConfig, Mount, Ulimit
 
 from sandbox.docker_client import LABEL
 from sandbox.errors import RunnerError, SubmissionRejected
+from sandbox.exercises import Limits
+from sandbox.grading import channel
 from sandbox.results import Result, Status, TestStatus, truncate
 from sandbox.runners import Job
 from sandbox.runners.jobfiles import job_archive, job_document
 
 LEARNER_UID = 10001
 RESULT_PATH = "/job/out/result.json"
+GRADER_COMMAND = [
+    "/opt/venv/bin/python",
+    "-I",
+    "-B",
+    "/opt/sandbox/grade.py",
+    "--stdin",
+    "/job/job.json",
+]
 RESULT_CAP = 2 * 1024 * 1024
 LOG_CAP = 64 * 1024
 WORK_TMPFS_INODES = 16384  # files + folders the app may create under /work
@@ -38,6 +49,41 @@ START_SLACK_S = 5.0  # container start and interpreter start-up, on top of the e
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
 
 ISOLATIONS = {"runc": None, "gvisor": "runsc"}
+
+
+def hardening(limits: Limits) -> dict[str, Any]:
+    """The container settings that hold the learner in: the same for every job of an exercise."""
+    return {
+        "network_mode": "none",
+        "mem_limit": f"{limits.memory_mb}m",
+        "memswap_limit": f"{limits.memory_mb}m",
+        "nano_cpus": int(limits.cpus * 1e9),
+        "pids_limit": limits.pids,
+        "read_only": True,
+        # Every writable folder is memory, charged to the container: sizes AND inode counts
+        # are capped, so filling them is ENOSPC for the learner, not an OOM for the grader
+        # (an empty file costs no block but ~1 KB of kernel memory). /dev/shm replaces
+        # Docker's own 64 MB one, which had no inode cap.
+        "tmpfs": {
+            "/tmp": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb // 4}m,"
+            f"nr_inodes={SMALL_TMPFS_INODES},mode=1777",
+            "/dev/shm": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb // 4}m,"
+            f"nr_inodes={SMALL_TMPFS_INODES},mode=1777",
+            "/work": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb}m,"
+            f"nr_inodes={WORK_TMPFS_INODES},uid={LEARNER_UID},gid={LEARNER_UID},mode=0755",
+            "/run/grader": "rw,nosuid,nodev,noexec,size=8m,nr_inodes=4096,mode=0700",
+        },
+        "mounts": [Mount(target="/job", source=None, type="volume")],
+        "cap_drop": ["ALL"],
+        "cap_add": ["SETUID", "SETGID", "KILL"],
+        "security_opt": ["no-new-privileges"],
+        "user": "0:0",
+        "ulimits": [
+            Ulimit(name="core", soft=0, hard=0),
+            Ulimit(name="nofile", soft=1024, hard=1024),
+        ],
+        "log_config": LogConfig(type="json-file", config={"max-size": "1m", "max-file": "1"}),
+    }
 
 
 class DockerRunner:
@@ -56,62 +102,36 @@ class DockerRunner:
 
     def run(self, job: Job) -> Result:
         started = time.monotonic()
+        nonce = secrets.token_hex(16)  # tags the grader's result lines; only job.json holds it
+        document = job_document(
+            job,
+            submission="/job/submission",
+            grader="/job/grader",
+            workdir="/work/app",
+            result_file=RESULT_PATH,
+            learner_uid=LEARNER_UID,
+        )
         try:
-            archive = job_archive(
-                job,
-                job_document(
-                    job,
-                    submission="/job/submission",
-                    grader="/job/grader",
-                    workdir="/work/app",
-                    result_file=RESULT_PATH,
-                    learner_uid=LEARNER_UID,
-                ),
-            )
+            archive = job_archive(job, {**document, "nonce": nonce})
         except SubmissionRejected as exc:
             return _result(job, Status.REJECTED, str(exc), started, self.image)
         container = self._create(job)
         try:
-            return self._grade(job, container, archive, started)
+            return self._grade(job, container, archive, nonce, started)
         finally:
             _remove(container)
 
     # -- steps ----------------------------------------------------------------------------------
 
     def _create(self, job: Job) -> Container:
-        limits = job.exercise.limits
         options: dict[str, Any] = {
             "image": self.image,
-            "detach": True,
-            "network_mode": "none",
-            "mem_limit": f"{limits.memory_mb}m",
-            "memswap_limit": f"{limits.memory_mb}m",
-            "nano_cpus": int(limits.cpus * 1e9),
-            "pids_limit": limits.pids,
-            "read_only": True,
-            # Every writable folder is memory, charged to the container: sizes AND inode counts
-            # are capped, so filling them is ENOSPC for the learner, not an OOM for the grader
-            # (an empty file costs no block but ~1 KB of kernel memory). /dev/shm replaces
-            # Docker's own 64 MB one, which had no inode cap.
-            "tmpfs": {
-                "/tmp": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb // 4}m,"
-                f"nr_inodes={SMALL_TMPFS_INODES},mode=1777",
-                "/dev/shm": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb // 4}m,"
-                f"nr_inodes={SMALL_TMPFS_INODES},mode=1777",
-                "/work": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb}m,"
-                f"nr_inodes={WORK_TMPFS_INODES},uid={LEARNER_UID},gid={LEARNER_UID},mode=0755",
-                "/run/grader": "rw,nosuid,nodev,noexec,size=8m,nr_inodes=4096,mode=0700",
-            },
-            "mounts": [Mount(target="/job", source=None, type="volume")],
-            "cap_drop": ["ALL"],
-            "cap_add": ["SETUID", "SETGID", "KILL"],
-            "security_opt": ["no-new-privileges"],
-            "user": "0:0",
-            "ulimits": [
-                Ulimit(name="core", soft=0, hard=0),
-                Ulimit(name="nofile", soft=1024, hard=1024),
-            ],
-            "log_config": LogConfig(type="json-file", config={"max-size": "1m", "max-file": "1"}),
+            # Not detached + stdin_open is how the SDK sets StdinOnce: the grader's stdin closes
+            # when our attachment does. We never attach stdout; results come from the log.
+            "detach": False,
+            **hardening(job.exercise.limits),
+            "command": GRADER_COMMAND,
+            "stdin_open": True,
             "environment": {"HOME": "/run/grader", "TMPDIR": "/run/grader"},
             "labels": {
                 LABEL: "job",
@@ -135,13 +155,21 @@ class DockerRunner:
                 f"Docker could not create a grading container: {_short(exc)}"
             ) from None
 
-    def _grade(self, job: Job, container: Container, archive: bytes, started: float) -> Result:
+    def _grade(
+        self, job: Job, container: Container, archive: bytes, nonce: str, started: float
+    ) -> Result:
         deadline = job.exercise.time_limit_s + START_SLACK_S
         try:
-            if not container.put_archive("/job", archive):
-                raise RunnerError("Docker refused the job files")
+            # The job goes in on stdin while the interpreter starts: `put_archive` would cost
+            # a mount and a helper process in the daemon for every job.
+            stdin = self.client.api.attach_socket(
+                str(container.id), params={"stdin": 1, "stream": 1}
+            )
             container.start()
-        except (docker.errors.APIError, requests.RequestException) as exc:
+            raw = getattr(stdin, "_sock", stdin)
+            raw.sendall(archive)
+            raw.close()  # stdin_once: closing the attachment is the grader's EOF
+        except (docker.errors.APIError, requests.RequestException, OSError) as exc:
             raise RunnerError(
                 f"Docker could not start the grading container: {_short(exc)}"
             ) from None
@@ -157,7 +185,7 @@ class DockerRunner:
         except (docker.errors.APIError, requests.RequestException) as exc:
             raise RunnerError(f"Docker lost the grading container: {_short(exc)}") from None
         state = container.attrs.get("State", {})
-        document = _read_result(container)
+        document = channel.find(_stdout(container), nonce) or _read_result(container)
         return self._finish(job, document, state, timed_out, started, container)
 
     def _finish(
@@ -264,6 +292,15 @@ def _read_result(container: Container) -> str | None:
             return fh.read(RESULT_CAP).decode("utf-8") if fh else None
     except (tarfile.TarError, UnicodeDecodeError):
         return None
+
+
+def _stdout(container: Container) -> bytes:
+    """The grader's stdout (bounded by the json-file log's max-size), where results are published."""
+    try:
+        raw = container.logs(stdout=True, stderr=False)
+    except (docker.errors.APIError, requests.RequestException):
+        return b""
+    return bytes(raw[-RESULT_CAP:])
 
 
 def _logs(container: Container) -> str:

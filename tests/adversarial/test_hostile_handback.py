@@ -109,13 +109,15 @@ def test_a_planted_result_is_could_not_grade_end_to_end(
     monkeypatch: pytest.MonkeyPatch,
     kind: str,
 ) -> None:
-    """The whole run: the grader finishes, then the result file is swapped before the read."""
+    """The whole run, when the grader published nothing on its stdout (as if it were killed):
+    the fallback reads /job/out/result.json, and finds the planted file there."""
     read = docker_module._read_result
 
     def plant_then_read(container: Container) -> str | None:
         assert container.put_archive("/job", planted(kind))
         return read(container)
 
+    monkeypatch.setattr(docker_module, "_stdout", lambda _container: b"")
     monkeypatch.setattr(docker_module, "_read_result", plant_then_read)
     result = docker_runner.run(Job(http_handler, http_handler.starter, "planted"))
     assert result.status is Status.ERROR
@@ -123,6 +125,34 @@ def test_a_planted_result_is_could_not_grade_end_to_end(
     assert result.message.startswith("Could not grade: the grader produced no readable result")
     assert "root:" not in result.message  # nothing of the symlink's target was read
     assert result.duration_s < 30
+
+
+def test_a_planted_result_file_does_not_override_the_published_one(
+    docker_runner: DockerRunner,
+    http_handler: Exercise,
+    monkeypatch: pytest.MonkeyPatch,
+    starter_result: Result,
+) -> None:
+    """The result the grader published on its stdout wins over anything in /job/out."""
+    forged = Result(
+        exercise="http-handler", status=Status.PASS, score=21, max_score=21, message="forged"
+    )
+    real_stdout = docker_module._stdout
+
+    def plant_then_read(container: Container) -> bytes:
+        buf = io.BytesIO()
+        data = forged.to_json().encode()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            info = tarfile.TarInfo("out/result.json")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        assert container.put_archive("/job", buf.getvalue())
+        return real_stdout(container)
+
+    monkeypatch.setattr(docker_module, "_stdout", plant_then_read)
+    result = docker_runner.run(Job(http_handler, http_handler.starter, "planted-pass"))
+    assert result.status is Status.FAIL
+    assert result.score == starter_result.score
 
 
 # -- 13. the tool itself -------------------------------------------------------------------------
