@@ -46,7 +46,7 @@ gvisor: docker
 	@bash scripts/ensure-gvisor.sh
 
 bench: setup
-	$(BIN)/python bench/check_overhead.py
+	cd bench && ../$(BIN)/python check_overhead.py && ../$(BIN)/python grade_throughput.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -256,7 +256,7 @@ def test_a_solution_passes_under_gvisor(
 
 
 # What must hold under gVisor too. Measured with Debian's runsc 0.0~20221219: the others differ
-# there (see docs/security-model.md): /proc/self/status lacks CapAmb/NoNewPrivs/Seccomp,
+# there (see the README's "Security model"): /proc/self/status lacks CapAmb/NoNewPrivs/Seccomp,
 # unshare(CLONE_NEWNS) succeeds inside the sandbox's own kernel, connect() says EHOSTUNREACH,
 # and /proc/1/environ of the grader is readable by the app.
 GVISOR_MUST_HOLD = (
