@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from sandbox.exercises import Exercise
 from sandbox.runners import Job
 from sandbox.runners.docker import hardening
 from sandbox.runners.jobfiles import job_document, submission_files
+
+
+def timed(cmd: list[str]) -> float:
+    """Wall time of one command; exits with its error output if it fails."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(
+            f"command failed ({proc.returncode}): {shlex.join(cmd)[:300]}\n{proc.stderr[-2000:]}"
+        )
+    return elapsed
 
 
 def bare_job_dir(ex: Exercise, submission: Path, target: Path) -> Path:

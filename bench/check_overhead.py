@@ -13,25 +13,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from _common import bare_job_dir, docker_run_flags
+from _common import bare_job_dir, docker_run_flags, timed
 
 from sandbox import exercises, images
 from sandbox.docker_client import connect
-
-
-def timed(cmd: list[str], ok_codes: tuple[int, ...] = (0,)) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if proc.returncode not in ok_codes:
-        sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    return elapsed
 
 
 def main() -> None:

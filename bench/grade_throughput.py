@@ -15,24 +15,14 @@ import argparse
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from _common import bare_job_dir, docker_run_flags
+from _common import bare_job_dir, docker_run_flags, timed
 
 from sandbox import exercises, images
 from sandbox.docker_client import connect
-
-
-def timed(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"failed ({proc.returncode}): {shlex.join(cmd)[:300]}\n{proc.stderr[-2000:]}")
-    return time.perf_counter() - start
 
 
 def main() -> None:

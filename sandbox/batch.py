@@ -120,13 +120,10 @@ class Batch:
             else:
                 todo.append(entry)
         for student in missing:
-            result = Result(
-                exercise=self.exercise.slug,
-                submission=student,
-                status=Status.MISSING,
-                score=0.0,
-                max_score=self.exercise.points,
-                message="No submission from this student (on the roster, nothing in the folder).",
+            result = self._ungraded(
+                student,
+                Status.MISSING,
+                "No submission from this student (on the roster, nothing in the folder).",
             )
             self._save(student, result)
             on_event(Finished(student, result))
@@ -178,14 +175,7 @@ class Batch:
         try:
             folder = submissions.stage(entry, staging)
         except SubmissionRejected as exc:
-            return Result(
-                exercise=self.exercise.slug,
-                submission=entry.student,
-                status=Status.REJECTED,
-                score=0.0,
-                max_score=self.exercise.points,
-                message=str(exc),
-            )
+            return self._ungraded(entry.student, Status.REJECTED, str(exc))
         problem = ""
         for _attempt in range(1 + RETRIES):
             if self._stop.is_set():
@@ -205,14 +195,23 @@ class Batch:
                     f"are saved in {self.results_dir}; start Docker again and rerun the same command "
                     "to grade the rest."
                 )
-        return Result(
-            exercise=self.exercise.slug,
-            submission=entry.student,
-            status=Status.ERROR,
-            score=0.0,
-            max_score=self.exercise.points,
+        return self._ungraded(
+            entry.student,
+            Status.ERROR,
+            f"Could not grade (a problem on our side, not the student's): {problem}",
             infrastructure=True,
-            message=f"Could not grade (a problem on our side, not the student's): {problem}",
+        )
+
+    def _ungraded(
+        self, student: str, status: Status, message: str, infrastructure: bool = False
+    ) -> Result:
+        return Result.ungraded(
+            self.exercise.slug,
+            student,
+            status,
+            self.exercise.points,
+            message,
+            infrastructure=infrastructure,
         )
 
     def _result_path(self, student: str) -> Path:

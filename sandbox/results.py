@@ -91,6 +91,28 @@ class Result:
     infrastructure: bool = False  # True when the failure is ours (Docker, image), not the learner's
     schema_version: int = SCHEMA_VERSION
 
+    @classmethod
+    def ungraded(
+        cls,
+        exercise: str,
+        submission: str,
+        status: Status,
+        max_score: float,
+        message: str,
+        *,
+        infrastructure: bool = False,
+    ) -> Result:
+        """A job that never reached the tests (rejected, missing, could not grade): zero, and says why."""
+        return cls(
+            exercise=exercise,
+            submission=submission,
+            status=status,
+            score=0.0,
+            max_score=max_score,
+            message=message,
+            infrastructure=infrastructure,
+        )
+
     @property
     def tests_passed(self) -> int:
         return sum(1 for t in self.tests if t.status is TestStatus.PASSED)

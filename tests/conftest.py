@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +153,44 @@ def exercise_data() -> dict[str, Any]:
 def exercise_factory() -> Callable[..., Path]:
     """make_exercise(home, slug, data, *, toml=, starter=, solution=, readme=, grader=)."""
     return make_exercise
+
+
+# -- real Docker, for tests/integration and tests/adversarial ------------------------------------
+
+
+def own_containers(client: Any) -> list[Any]:
+    """Job containers created by this test process (not by other sessions on the engine)."""
+    from sandbox.docker_client import LABEL
+    from sandbox.runners.docker import OWNER
+
+    return list(client.containers.list(all=True, filters={"label": f"{LABEL}.owner={OWNER}"}))
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Any:
+    from sandbox.docker_client import connect
+
+    return connect()
+
+
+@pytest.fixture(scope="session")
+def runner_image(docker_client: Any) -> str:
+    from sandbox import images
+
+    return images.ensure_runner(docker_client, lambda _msg: None)
+
+
+@pytest.fixture(scope="session")
+def docker_runner(docker_client: Any, runner_image: str) -> Iterator[Any]:
+    from sandbox.runners.docker import DockerRunner
+
+    yield DockerRunner(docker_client, runner_image)
+    leftover = own_containers(docker_client)
+    assert not leftover, f"job containers left behind: {[c.name for c in leftover]}"
+
+
+@pytest.fixture
+def no_leftovers(docker_client: Any) -> Iterator[None]:
+    yield
+    leftover = own_containers(docker_client)
+    assert not leftover, f"job containers left behind: {[c.name for c in leftover]}"

@@ -241,18 +241,17 @@ class DockerRunner:
 def _result(
     job: Job, status: Status, message: str, started: float, image: str, infrastructure: bool = False
 ) -> Result:
-    return Result(
-        exercise=job.exercise.slug,
-        submission=job.submission_id,
-        status=status,
-        score=0.0,
-        max_score=job.exercise.points,
-        message=message,
-        image=image,
-        runner="docker",
-        duration_s=round(time.monotonic() - started, 3),
+    result = Result.ungraded(
+        job.exercise.slug,
+        job.submission_id,
+        status,
+        job.exercise.points,
+        message,
         infrastructure=infrastructure,
     )
+    result.image, result.runner = image, "docker"
+    result.duration_s = round(time.monotonic() - started, 3)
+    return result
 
 
 def _timeout_message(limit: float) -> str:

@@ -1,28 +1,25 @@
 """Hostile submissions on real Docker: the engine, the runner image, a runner, and staging.
 
-The three Docker fixtures repeat tests/integration/conftest.py on purpose (no imports between
-test folders). Leftover checks only look at containers this process owns, so other sessions
-sharing the engine cannot make them flaky.
+The Docker fixtures (docker_client, runner_image, docker_runner) live in tests/conftest.py;
+leftover checks only look at containers this process owns, so other sessions sharing the engine
+cannot make them flaky.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from docker import DockerClient
-from docker.models.containers import Container
 
-from sandbox import exercises, images
-from sandbox.docker_client import LABEL, connect
+from sandbox import exercises
 from sandbox.exercises import Exercise
 from sandbox.results import Result
 from sandbox.runners import Job
-from sandbox.runners.docker import OWNER, DockerRunner
+from sandbox.runners.docker import DockerRunner
 
 # The probe's grader and the hostile apps are data for the containers, not tests of this suite.
 collect_ignore = ["probe", "submissions"]
@@ -30,28 +27,6 @@ collect_ignore = ["probe", "submissions"]
 HERE = Path(__file__).resolve().parent
 SUBMISSIONS = HERE / "submissions"
 PROBE_ROOT = HERE / "probe"
-
-
-def own_containers(client: DockerClient) -> list[Container]:
-    """Job containers created by this test process (not by other sessions on the engine)."""
-    return client.containers.list(all=True, filters={"label": f"{LABEL}.owner={OWNER}"})
-
-
-@pytest.fixture(scope="session")
-def docker_client() -> DockerClient:
-    return connect()
-
-
-@pytest.fixture(scope="session")
-def runner_image(docker_client: DockerClient) -> str:
-    return images.ensure_runner(docker_client, lambda _msg: None)
-
-
-@pytest.fixture(scope="session")
-def docker_runner(docker_client: DockerClient, runner_image: str) -> Iterator[DockerRunner]:
-    yield DockerRunner(docker_client, runner_image)
-    leftover = own_containers(docker_client)
-    assert not leftover, f"job containers left behind: {[c.name for c in leftover]}"
 
 
 @pytest.fixture(scope="session")
