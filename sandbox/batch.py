@@ -152,6 +152,9 @@ class Batch:
             self._stop.set()
             for future in pending:
                 future.cancel()
+            cancel = getattr(self.runner, "cancel", None)
+            if cancel is not None:
+                cancel()  # running jobs end now; their results are discarded, graded next run
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -98,10 +98,19 @@ def cmd_grade(args: argparse.Namespace) -> int:
     total = len({e.student for e in entries}) + len(missing)
     interactive = err.is_terminal and not args.json
     started = time.monotonic()
-    if interactive:
-        summary = _with_progress(batch, err, total)
-    else:
-        summary = batch.run(lambda ev: _plain_line(ev, sys.stderr))
+    try:
+        if interactive:
+            summary = _with_progress(batch, err, total)
+        else:
+            summary = batch.run(lambda ev: _plain_line(ev, sys.stderr))
+    except KeyboardInterrupt:
+        saved = len(list(batch.results_dir.glob("*.json")))
+        err.print(
+            f"[yellow]interrupted:[/] {saved} results are saved in {escape(str(batch.results_dir))}; "
+            "run the same command again to grade the rest.",
+            soft_wrap=True,
+        )
+        return 130
     elapsed = time.monotonic() - started
     if args.json:
         print(json.dumps(_summary_doc(summary, elapsed), indent=2))

@@ -245,6 +245,9 @@ def cmd_images(args: argparse.Namespace) -> int:
     if args.action == "build":
         tag = images.ensure_runner(client, lambda msg: console.print(f"[dim]images: {msg}[/]"))
         console.print(f"[green]✓[/] runner image {tag} is current")
+    elif args.action == "prune":
+        removed = images.prune(client)
+        console.print(f"[green]✓[/] removed {len(removed)} stale image tag(s)")
     _terminal().render_images(console, images.status(client))
     return OK
 
@@ -324,10 +327,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "images",
         cmd_images,
-        "Build the runner image, or show what exists, what is stale, and sizes.",
+        "Build the runner image, show what exists, what is stale and sizes, or prune stale tags.",
     )
     p.add_argument(
-        "action", choices=["build", "status"], help="build: build what is missing; status: show"
+        "action",
+        choices=["build", "status", "prune"],
+        help="build: build what is missing; status: show; prune: remove stale tags",
     )
 
     _register_extra(add)

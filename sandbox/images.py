@@ -238,3 +238,16 @@ def ensure_runner(client: DockerClient, log: Log) -> str:
         except docker.errors.APIError as exc:
             raise ImageError(f"building the runner image failed: {exc}") from None
     return tag
+
+
+def prune(client: DockerClient) -> list[str]:
+    """Remove stale base and runner tags (older inputs); ones still in use are kept."""
+    removed = []
+    for state in status(client):
+        for tag in state.stale:
+            try:
+                client.images.remove(tag)
+            except docker.errors.APIError:
+                continue  # in use by a container, or shared with a current tag
+            removed.append(tag)
+    return removed

@@ -13,6 +13,7 @@ import os
 import secrets
 import socket
 import tarfile
+import threading
 import time
 import uuid
 from typing import Any
@@ -99,6 +100,8 @@ class DockerRunner:
         self.client = client
         self.image = image
         self.isolation = isolation
+        self._active: set[Container] = set()
+        self._lock = threading.Lock()
 
     def run(self, job: Job) -> Result:
         started = time.monotonic()
@@ -116,10 +119,22 @@ class DockerRunner:
         except SubmissionRejected as exc:
             return _result(job, Status.REJECTED, str(exc), started, self.image)
         container = self._create(job)
+        with self._lock:
+            self._active.add(container)
         try:
             return self._grade(job, container, archive, nonce, started)
         finally:
+            with self._lock:
+                self._active.discard(container)
             _remove(container)
+
+    def cancel(self) -> None:
+        """Kill every job container this runner has running (a batch being interrupted)."""
+        with self._lock:
+            active = list(self._active)
+        for container in active:
+            with contextlib.suppress(docker.errors.APIError, requests.RequestException):
+                container.kill()
 
     # -- steps ----------------------------------------------------------------------------------
 

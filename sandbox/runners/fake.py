@@ -14,7 +14,11 @@ class FakeRunner:
     def __init__(self, respond: Callable[[Job], Result]) -> None:
         self.respond = respond
         self.jobs: list[Job] = []
+        self.cancelled = False
 
     def run(self, job: Job) -> Result:
         self.jobs.append(job)
         return self.respond(job)
+
+    def cancel(self) -> None:
+        self.cancelled = True

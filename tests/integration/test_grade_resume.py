@@ -123,3 +123,47 @@ def test_a_killed_batch_resumes_without_regrading(
     owner = f"{LABEL}.owner={socket.gethostname()}:{proc.pid}"
     leftovers = docker_client.containers.list(all=True, filters={"label": owner})
     assert not leftovers, "the rerun reaps containers of the killed run"
+
+
+def test_ctrl_c_stops_a_batch_at_once_and_says_how_to_resume(
+    tmp_path: Path, docker_client: DockerClient, runner_image: str
+) -> None:
+    ex = exercises.load("http-handler")
+    subs = tmp_path / "subs"
+    shutil.copytree(ex.solution, subs / "quick")
+    for name in ("hang1", "hang2"):  # import never finishes: each job would take the full deadline
+        (subs / name).mkdir(parents=True)
+        (subs / name / "app.py").write_text("import time\nwhile True:\n    time.sleep(1)\n")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "grade",
+            "http-handler",
+            str(subs),
+            "-o",
+            str(out),
+            "-j",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    owner = f"{LABEL}.owner={socket.gethostname()}:{proc.pid}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not docker_client.containers.list(
+        filters={"label": owner}
+    ):
+        time.sleep(0.2)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)  # not the 60 s a hanging job would take
+    assert proc.returncode == 130
+    assert "run the same command again" in stderr
+    assert not docker_client.containers.list(all=True, filters={"label": owner})
+    assert not (out / "results" / "hang1.json").exists(), (
+        "an interrupted job is not saved as graded"
+    )

@@ -110,8 +110,10 @@ def test_an_interrupted_batch_keeps_what_finished_and_the_rerun_completes_it(
                 raise KeyboardInterrupt
         return _scored(job)
 
+    interrupted = FakeRunner(interrupting)
     with pytest.raises(KeyboardInterrupt):
-        _batch(sandbox_home, subs, FakeRunner(interrupting), jobs=1).run()
+        _batch(sandbox_home, subs, interrupted, jobs=1).run()
+    assert interrupted.cancelled, "running containers are stopped at once"
     out = tmp_path / "out" / "results"
     saved = sorted(p.stem for p in out.glob("*.json"))
     assert saved == ["a1", "a2"], "only finished submissions are saved"
