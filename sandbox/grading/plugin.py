@@ -55,7 +55,7 @@ class GradingState:
             status, message = Status.ERROR, self.collect_error
         elif self.startup_error:
             status = Status.TIMEOUT if self.startup_timed_out else Status.ERROR
-            message = f"Your app did not start, so no test could run: {self.startup_error}"
+            message = f"Your app did not start, so no test ran: {self.startup_error}"
         elif tests and all(t.status is TestStatus.PASSED for t in tests):
             status, message = Status.PASS, f"All {len(tests)} tests passed."
         elif not tests:

@@ -68,7 +68,7 @@ def test_forged_result_files_could_not_be_written_where_it_counts(
 def test_exiting_cleanly_at_import_is_an_app_that_did_not_start(forged: dict[str, Result]) -> None:
     result = forged["forge-exit-at-import"]
     assert result.status is Status.ERROR, result.message
-    assert result.message.startswith("Your app did not start, so no test could run")
+    assert result.message.startswith("Your app did not start, so no test ran")
     assert "the app exited with code 0" in result.message
     assert result.score == 0 and not result.infrastructure
     assert all(t.status is TestStatus.NOT_RUN for t in result.tests)

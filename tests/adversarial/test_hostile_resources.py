@@ -40,7 +40,7 @@ def _not_passed(result: Result) -> list[str]:
 def test_a_loop_at_import_is_a_timeout_once_startup_gives_up(grade: Grade) -> None:
     result = grade("loop-at-import", startup_timeout_s=3)
     assert result.status is Status.TIMEOUT, result.message
-    assert result.message.startswith("Your app did not start, so no test could run")
+    assert result.message.startswith("Your app did not start, so no test ran")
     assert "did not start listening within 3 s" in result.message
     assert "loops or blocks at import" in result.message
     assert result.score == 0 and not result.infrastructure
