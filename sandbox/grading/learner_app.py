@@ -107,7 +107,6 @@ class LearnerApp:
         self._output = _Output()
         self._http = requests.Session()
         self._killed_by_us = False
-        self.crash_note = ""
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -203,7 +202,6 @@ class LearnerApp:
             time.sleep(0.1)
             if self._proc is not None and self._proc.poll() is not None:
                 story = self._exit_story(self._proc.returncode, "")
-                self.crash_note = story
                 raise AppNoAnswer(f"{method} {path}: {story}") from None
             raise AppNoAnswer(
                 f"{method} {path}: the app closed the connection without answering"

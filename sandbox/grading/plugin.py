@@ -281,8 +281,3 @@ def _message(call: pytest.CallInfo[None]) -> str:
         return truncate(text, 2000) or "an assertion in the grader failed"
     return truncate(f"{type(exc).__name__}: {exc}", 2000)
 
-
-def result_for(config: pytest.Config) -> Result | None:
-    """The result so far (for callers running pytest in-process)."""
-    state = config.stash.get(_STATE, None)
-    return state.result(complete=True) if state else None

@@ -439,3 +439,17 @@ def test_list_and_progress_show_the_best_score(
     assert "2/3" in capsys.readouterr().out
     assert cli.main(["progress"]) == 0
     assert "2/3" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", [["doctor"], ["check", ".", "--exercise", "http-handler"]])
+def test_no_docker_is_exit_3_with_what_to_do(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("SANDBOX_HOME", raising=False)
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    assert cli.main(command) == 3
+    out = capsys.readouterr()
+    text = " ".join((out.out + out.err).split())
+    assert "Docker is not reachable" in text
+    assert "make docker" in text and "DOCKER_HOST" in text
+    assert "Traceback" not in text
