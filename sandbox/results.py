@@ -114,6 +114,12 @@ class Result:
         )
 
     @property
+    def scored(self) -> bool:
+        """True when the score stands, 0 included (a crash, a timeout, a rejected archive are the
+        learner's); False when there is nothing to score: our failure, or no submission."""
+        return not self.infrastructure and self.status is not Status.MISSING
+
+    @property
     def tests_passed(self) -> int:
         return sum(1 for t in self.tests if t.status is TestStatus.PASSED)
 

@@ -280,4 +280,3 @@ def _message(call: pytest.CallInfo[None]) -> str:
         text = str(exc).split("\nassert ")[0].strip()
         return truncate(text, 2000) or "an assertion in the grader failed"
     return truncate(f"{type(exc).__name__}: {exc}", 2000)
-

@@ -6,11 +6,11 @@ from typing import Any
 
 from sandbox.results import Result, Status, TestResult, TestStatus
 
-_NOT_GRADED_WHY = {
-    Status.ERROR: "the app or the grader crashed before a score could be given",
-    Status.TIMEOUT: "the run went over its time limit",
-    Status.OOM: "the run went over its memory limit",
-    Status.REJECTED: "the submission was rejected before it was run",
+_WHY = {
+    Status.ERROR: "the app did not start, so no test could pass",
+    Status.TIMEOUT: "the run went over its time limit; tests finished before it count",
+    Status.OOM: "the app went over its memory limit",
+    Status.REJECTED: "the submission was refused before it was run",
     Status.MISSING: "nothing was submitted",
 }
 
@@ -18,23 +18,30 @@ _NOT_GRADED_WHY = {
 def to_gradescope(result: Result) -> dict[str, Any]:
     """One result -> a Gradescope results.json document (a dict ready for json.dump).
 
-    A result that could not be graded keeps score 0, but its output says plainly that it was NOT
-    graded and why, so it never reads as an earned zero.
+    The learner's outcomes keep the score they earned (a crash or a timeout can be 0 or partial),
+    labelled with what happened; a failure of ours is 0 marked NOT GRADED, never an earned zero.
     """
-    graded = result.status.graded
     return {
-        "score": result.score if graded else 0.0,
+        "score": result.score if result.scored else 0.0,
         "execution_time": round(result.duration_s),
-        "output": result.message if graded else not_graded_output(result),
+        "output": _output(result),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": [_test(t) for t in result.tests],
     }
 
 
+def _output(result: Result) -> str:
+    if result.status.graded and not result.infrastructure:
+        return result.message
+    if result.scored:
+        return f"{result.status.value.upper()}: {_WHY[result.status]}.\n\n{result.message}".rstrip()
+    return not_graded_output(result)
+
+
 def not_graded_output(result: Result) -> str:
-    """The top-level output of a result that could not be graded."""
-    why = _NOT_GRADED_WHY.get(result.status, str(result.status))
+    """The top-level output of a result that could not be graded (ours, or nothing submitted)."""
+    why = "the grading system failed" if result.infrastructure else _WHY[Status.MISSING]
     lines = [
         f"NOT GRADED ({result.status}): this submission could not be graded because {why}.",
         "The score of 0 is a placeholder, not an earned zero.",

@@ -41,11 +41,11 @@ STATUS_LABEL = {
 STATUS_MEANING = {
     Status.PASS: "full marks",
     Status.FAIL: "graded, some tests failed",
-    Status.ERROR: "not graded: the app or grader crashed",
-    Status.TIMEOUT: "not graded: over the time limit",
-    Status.OOM: "not graded: over the memory limit",
-    Status.REJECTED: "not graded: submission refused",
-    Status.MISSING: "not graded: nothing submitted",
+    Status.ERROR: "the app did not start (or we could not grade: flagged)",
+    Status.TIMEOUT: "over the time limit; tests done before it count",
+    Status.OOM: "over the memory limit",
+    Status.REJECTED: "submission refused at intake: 0 points",
+    Status.MISSING: "nothing submitted: not graded",
 }
 MARKS = {
     TestStatus.PASSED: "✓",
@@ -166,9 +166,9 @@ class Chart:
 
 
 def summarize(rows: list[tuple[str, Result]]) -> Summary:
-    """Class totals. Median and mean are over graded students only (pass/fail): a crash of ours or
-    a missing submission is not a score, and the page counts those separately."""
-    graded = [r.percent for _, r in rows if r.status.graded]
+    """Class totals. Median and mean are over scored students: a crash of ours or a missing
+    submission is not a score, and the page counts those separately."""
+    graded = [r.percent for _, r in rows if r.scored]
     counts = Counter(r.status for _, r in rows)
     maxes = Counter(r.max_score for _, r in rows if r.max_score)
     return Summary(
@@ -192,7 +192,7 @@ def score_buckets(rows: list[tuple[str, Result]]) -> list[int]:
     """How many graded students fall in each 10 % bucket: [0, 10), [10, 20), …, [90, 100]."""
     buckets = [0] * BUCKETS
     for _, r in rows:
-        if r.status.graded:
+        if r.scored:
             buckets[min(max(int(r.percent // 10), 0), BUCKETS - 1)] += 1
     return buckets
 
@@ -210,7 +210,7 @@ def pass_rates(rows: list[tuple[str, Result]]) -> list[PassRate]:
         for t in r.tests:
             if t.name not in order or (t.description and not order[t.name]):
                 order[t.name] = t.description
-            if r.status.graded:
+            if r.scored:
                 total[t.name] += 1
                 passed[t.name] += t.status is TestStatus.PASSED
     rates = [PassRate(name, desc, passed[name], total[name]) for name, desc in order.items()]
@@ -228,7 +228,7 @@ def _nice_step(top: int, ticks: int = 5) -> int:
 def histogram(rows: list[tuple[str, Result]], width: int = 640, height: int = 330) -> Chart:
     """The SVG geometry of the score distribution: 10 buckets, plus a grey 'not graded' bar."""
     counts = score_buckets(rows)
-    not_graded = sum(1 for _, r in rows if not r.status.graded)
+    not_graded = sum(1 for _, r in rows if not r.scored)
     left, right, top, bottom = 46.0, width - 6.0, 22.0, height - 50.0
     step = _nice_step(max([*counts, not_graded, 1]))
     y_max = step * math.ceil(max([*counts, not_graded, 1]) / step)
@@ -288,7 +288,7 @@ def student_rows(rows: list[tuple[str, Result]]) -> list[StudentRow]:
                 student=student,
                 status=str(r.status),
                 status_label=STATUS_LABEL[r.status],
-                graded=r.status.graded,
+                graded=r.scored,
                 infrastructure=r.infrastructure,
                 score=f"{r.score:g} / {r.max_score:g}",
                 percent=r.percent,

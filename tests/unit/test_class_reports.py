@@ -211,20 +211,32 @@ def test_gradescope_format() -> None:
 
 
 @pytest.mark.parametrize(
-    "status", [Status.ERROR, Status.TIMEOUT, Status.OOM, Status.REJECTED, Status.MISSING]
+    ("status", "label"),
+    [
+        (Status.ERROR, "ERROR"),
+        (Status.TIMEOUT, "TIMEOUT"),
+        (Status.OOM, "OOM"),
+        (Status.REJECTED, "REJECTED"),
+    ],
 )
-def test_gradescope_not_graded_is_never_an_earned_zero(status: Status) -> None:
-    # A timeout can carry partial points; Gradescope still gets 0, clearly labelled.
+def test_gradescope_keeps_what_the_learner_earned_and_says_what_happened(
+    status: Status, label: str
+) -> None:
+    # A timeout can carry partial points: they were earned before the time ran out.
     res = result(status, abcd("A", "B"), "The reason it stopped.")
-    assert res.score == 2.0
     doc = to_gradescope(res)
+    assert doc["score"] == res.score == 2.0
+    assert doc["output"].startswith(f"{label}: ")
+    assert "The reason it stopped." in doc["output"]
+    assert "NOT GRADED" not in doc["output"]
+
+
+def test_gradescope_missing_is_not_graded() -> None:
+    doc = to_gradescope(result(Status.MISSING, [], "No submission."))
     assert doc["score"] == 0
-    out = doc["output"]
-    assert out.startswith(f"NOT GRADED ({status}):")
-    assert "could not be graded" in out
-    assert "not an earned zero" in out
-    assert "The reason it stopped." in out
-    assert "our side" not in out
+    assert doc["output"].startswith("NOT GRADED (missing):")
+    assert "not an earned zero" in doc["output"]
+    assert "our side" not in doc["output"]
 
 
 def test_gradescope_infrastructure_failure_says_it_was_ours() -> None:
@@ -286,7 +298,7 @@ HOSTILE_OUTPUT = '</pre><script src="https://evil.example/x.js"></script>'
 
 @pytest.fixture
 def klass() -> list[tuple[str, Result]]:
-    """Four graded students, two that could not be graded, one of them hostile."""
+    """Five scored students (one hostile, one timed out), and one we could not grade."""
     hostile_fail = result(
         Status.FAIL,
         [
@@ -302,7 +314,7 @@ def klass() -> list[tuple[str, Result]]:
         (HOSTILE_ID, hostile_fail),  # A C
         ("bob", result(Status.FAIL, abcd("A", "C", "D"))),  # A C D
         ("chen", result(Status.FAIL, abcd("A"))),  # A
-        # Not graded: their passes must not count in the pass rates (B would look easier).
+        # A timeout is scored: the tests it finished count (B and E were earned before the deadline).
         (
             "dara",
             result(
@@ -313,17 +325,20 @@ def klass() -> list[tuple[str, Result]]:
     ]
 
 
-def test_pass_rates_are_over_graded_students_hardest_first(klass: list[tuple[str, Result]]) -> None:
-    rates = pass_rates(klass)
+def test_pass_rates_are_over_scored_students_hardest_first(klass: list[tuple[str, Result]]) -> None:
+    rates = pass_rates(klass)  # eve (our failure) counts nowhere
     assert [(r.name, r.passed, r.total) for r in rates] == [
-        ("B", 1, 4),
-        ("D", 2, 4),
-        ("C", 3, 4),
-        ("A", 4, 4),
-        ("E", 0, 0),
+        ("B", 2, 5),
+        ("D", 2, 5),
+        ("C", 3, 5),
+        ("A", 4, 5),
+        ("E", 1, 1),
     ]
-    assert [r.percent for r in rates] == [25.0, 50.0, 75.0, 100.0, None]
-    assert [r.level for r in rates] == ["low", "mid", "mid", "high", "none"]
+    assert [r.percent for r in rates] == [40.0, 40.0, 60.0, 80.0, 100.0]
+    assert [r.level for r in rates] == ["low", "low", "mid", "high", "high"]
+    ours = result(Status.ERROR, abcd("A"), "Could not grade.", infrastructure=True)
+    unscored = pass_rates([("eve", ours)])
+    assert [(r.name, r.total, r.percent, r.level) for r in unscored][0] == ("A", 0, None, "none")
 
 
 def test_pass_rates_in_the_page(klass: list[tuple[str, Result]]) -> None:
@@ -334,22 +349,22 @@ def test_pass_rates_in_the_page(klass: list[tuple[str, Result]]) -> None:
         r"<code>(\w)</code>.*?<td class=\"num\">(\d+) / (\d+)</td>.*?<b>([^<]+)</b>", body, re.S
     )
     assert rows == [
-        ("B", "1", "4", "25 %"),
-        ("D", "2", "4", "50 %"),
-        ("C", "3", "4", "75 %"),
-        ("A", "4", "4", "100 %"),
-        ("E", "0", "0", "—"),
+        ("B", "2", "5", "40 %"),
+        ("D", "2", "5", "40 %"),
+        ("C", "3", "5", "60 %"),
+        ("A", "4", "5", "80 %"),
+        ("E", "1", "1", "100 %"),
     ]
 
 
 def test_summary_and_histogram(klass: list[tuple[str, Result]]) -> None:
     s = summarize(klass)
-    assert (s.students, s.graded, s.passed, s.not_graded, s.infrastructure) == (6, 4, 1, 2, 1)
-    assert s.median == 62.5  # of 100, 50, 75, 25
-    assert s.mean == 62.5
-    assert score_buckets(klass) == [0, 0, 1, 0, 0, 1, 0, 1, 0, 1]
+    assert (s.students, s.graded, s.passed, s.not_graded, s.infrastructure) == (6, 5, 1, 1, 1)
+    assert s.median == 50.0  # of 100, 50, 75, 25 and the timeout's 50
+    assert s.mean == 60.0
+    assert score_buckets(klass) == [0, 0, 1, 0, 0, 2, 0, 1, 0, 1]
     chart = histogram(klass)
-    assert [b.count for b in chart.bars] == [0, 0, 1, 0, 0, 1, 0, 1, 0, 1, 2]
+    assert [b.count for b in chart.bars] == [0, 0, 1, 0, 0, 2, 0, 1, 0, 1, 1]
     assert chart.bars[-1].css == "bar bar-ungraded"
     tallest = max(chart.bars, key=lambda b: b.height)
     assert tallest.count == 2 and tallest.y >= chart.top
@@ -422,7 +437,7 @@ def test_not_graded_rows_are_distinct_and_ours_are_flagged(klass: list[tuple[str
     html = render_report("HTTP handler", klass, "now")
     page = parse(html)
     ungraded = [r["data-status"] for r in page.find("details", "ungraded")]
-    assert ungraded == ["timeout", "error"]
+    assert ungraded == ["error"], "only our failure is unscored; the timeout keeps its points"
     assert len(page.find("span", "chip-timeout")) == 2  # the row and the outcomes legend
     assert len(page.find("span", "flag")) == 1
     assert html.count("could not be graded (our side)") == 1
