@@ -103,6 +103,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): how many points the test is worth (default 1)")
+    config.addinivalue_line(
+        "markers", "hidden: a hidden test: learners see that it failed, not what it checks"
+    )
     job = _load_job(config)
     if job is None:
         return
@@ -203,6 +206,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             max_score=points,
             message="not run",
             description=doc[0] if doc else "",
+            hidden=item.get_closest_marker("hidden") is not None,
         )
     state.write(complete=False)
 

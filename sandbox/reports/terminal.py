@@ -51,9 +51,8 @@ def render_result(console: Console, result: Result) -> None:
     table.add_column("test")
     table.add_column("points", justify="right")
     for t in result.tests:
-        table.add_row(
-            MARKS[t.status], escape(t.description or t.name), f"{t.score:g}/{t.max_score:g}"
-        )
+        label = "(hidden test)" if t.hidden else escape(t.description or t.name)
+        table.add_row(MARKS[t.status], label, f"{t.score:g}/{t.max_score:g}")
     if result.tests:
         console.print(table)
     console.print(
@@ -62,8 +61,11 @@ def render_result(console: Console, result: Result) -> None:
     )
     first = result.first_failure()
     if result.status in (Status.FAIL,) and first is not None:
-        console.print(f"\n[bold]First failure:[/] {escape(first.name)}")
-        console.print(escape(first.message))
+        if first.hidden:
+            console.print("\n[bold]First failure:[/] a hidden test. Re-read the README's contract.")
+        else:
+            console.print(f"\n[bold]First failure:[/] {escape(first.name)}")
+            console.print(escape(first.message))
     elif result.status is not Status.PASS:
         console.print("\n" + escape(result.message))
     console.print(f"\n[dim]{NEXT_STEP[result.status]}[/]")

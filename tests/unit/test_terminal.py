@@ -155,3 +155,28 @@ def test_render_list_shows_best_scores(demo: Exercise) -> None:
     assert "demo" in out and "2/3" in out
     out = render(terminal.render_list, [demo], {})
     assert "–" in out
+
+
+def test_a_hidden_test_shows_that_it_failed_not_what_it_checks() -> None:
+    secret = TestResult(
+        "test_secret_edge_case",
+        TestStatus.FAILED,
+        0,
+        2,
+        "GET /items?limit=-1 returned 500",
+        description="negative limits are refused",
+        hidden=True,
+    )
+    result = Result(
+        exercise="demo",
+        status=Status.FAIL,
+        score=1,
+        max_score=3,
+        message="1 of 2 failed",
+        tests=[TestResult("test_ok", TestStatus.PASSED, 1, 1), secret],
+    )
+    buf = io.StringIO()
+    terminal.render_result(Console(file=buf, width=120), result)
+    text = buf.getvalue()
+    assert "(hidden test)" in text and "a hidden test" in text
+    assert "limit=-1" not in text and "negative limits" not in text and "test_secret" not in text

@@ -1,0 +1,61 @@
+"""The local runner (no Docker): the same grader and plugin, on the host, for trusted code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import VALID_EXERCISE, make_exercise
+
+from sandbox import exercises
+from sandbox.results import Status, TestStatus
+from sandbox.runners import Job
+from sandbox.runners.local import LocalRunner
+
+APP = """from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/hi")
+def hi():
+    print("saying hi")
+    return {"hi": "there"}
+"""
+
+GRADER = '''import pytest
+
+from sandbox.grading import describe
+
+
+@pytest.mark.points(2)
+def test_hi(app):
+    """GET /hi answers 200."""
+    r = app.get("/hi")
+    assert r.status_code == 200, f"GET /hi returned {describe(r)}; expected 200"
+
+
+@pytest.mark.hidden
+def test_secret(app):
+    r = app.get("/secret")
+    assert r.status_code == 200, f"GET /secret returned {describe(r)}; expected 200"
+'''
+
+
+def test_the_local_runner_grades_with_the_same_plugin(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    make_exercise(home, "demo", {**VALID_EXERCISE, "points": 3})
+    (home / "graders" / "demo" / "test_x.py").write_text(GRADER)
+    (home / "exercises" / "demo" / "solution" / "app.py").write_text(APP)
+    ex = exercises.load("demo", root=home)
+
+    result = LocalRunner().run(Job(ex, ex.solution, "solution"))
+
+    assert result.runner == "local"
+    assert (result.status, result.score, result.max_score) == (Status.FAIL, 2, 3)
+    by_name = {t.name: t for t in result.tests}
+    assert by_name["test_hi"].status is TestStatus.PASSED
+    assert by_name["test_hi"].description == "GET /hi answers 200."
+    assert "saying hi" in by_name["test_hi"].output, "the app's output during the test is kept"
+    secret = by_name["test_secret"]
+    assert secret.hidden and secret.status is TestStatus.FAILED
+    assert "GET /secret returned 404" in secret.message
