@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-
-from conftest import VALID_EXERCISE, make_exercise
+from typing import Any
 
 from sandbox import exercises
 from sandbox.results import Status, TestStatus
@@ -41,9 +41,11 @@ def test_secret(app):
 '''
 
 
-def test_the_local_runner_grades_with_the_same_plugin(tmp_path: Path) -> None:
+def test_the_local_runner_grades_with_the_same_plugin(
+    tmp_path: Path, exercise_factory: Callable[..., Path], exercise_data: dict[str, Any]
+) -> None:
     home = tmp_path / "home"
-    make_exercise(home, "demo", {**VALID_EXERCISE, "points": 3})
+    exercise_factory(home, "demo", {**exercise_data, "points": 3})
     (home / "graders" / "demo" / "test_x.py").write_text(GRADER)
     (home / "exercises" / "demo" / "solution" / "app.py").write_text(APP)
     ex = exercises.load("demo", root=home)
