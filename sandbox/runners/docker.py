@@ -200,25 +200,19 @@ class DockerRunner:
         except (docker.errors.APIError, requests.RequestException) as exc:
             raise RunnerError(f"Docker lost the grading container: {_short(exc)}") from None
         state = container.attrs.get("State", {})
-        document = channel.find(_stdout(container), nonce) or _read_result(container)
-        return self._finish(job, document, state, timed_out, started, container)
+        result = _parse(channel.find(_stdout(container), nonce)) or _parse(_read_result(container))
+        return self._finish(job, result, state, timed_out, started, container)
 
     def _finish(
         self,
         job: Job,
-        document: str | None,
+        result: Result | None,
         state: dict[str, Any],
         timed_out: bool,
         started: float,
         container: Container,
     ) -> Result:
         ex = job.exercise
-        result: Result | None = None
-        if document is not None:
-            try:
-                result = Result.from_json(document)
-            except (ValueError, KeyError):
-                result = None
         if result is None:
             if timed_out:
                 return _result(
@@ -281,6 +275,16 @@ def _oom_message(memory_mb: int) -> str:
         f"Your app ran out of memory (the limit is {memory_mb} MB) and was killed. Look for data "
         "built up without bound, or a huge allocation."
     )
+
+
+def _parse(document: str | None) -> Result | None:
+    """A result document, strictly parsed; None for anything else (garbled, cut, wrong schema)."""
+    if document is None:
+        return None
+    try:
+        return Result.from_json(document)
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _read_result(container: Container) -> str | None:
