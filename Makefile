@@ -23,7 +23,9 @@ images: venv docker
 ## The main job: verify every exercise, then grade an example submission and a whole example class.
 demo: setup
 	$(BIN)/sandbox verify
-	-$(BIN)/sandbox check exercises/http-handler/starter --exercise http-handler
+	@echo "==> grading the http-handler starter, as a learner would (it is meant to fall short)"
+	@$(BIN)/sandbox check exercises/http-handler/starter --exercise http-handler; code=$$?; \
+	  if [ $$code -eq 1 ]; then echo "(exit 1: below full marks, as a starter should be)"; else exit $$code; fi
 	$(BIN)/sandbox grade http-handler examples/http-handler-class/submissions -o out/http-handler-class \
 	    --roster examples/http-handler-class/roster.csv
 	@echo "Open the class report: out/http-handler-class/report.html"
