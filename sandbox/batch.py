@@ -78,14 +78,16 @@ class Batch:
         runner: Runner,
         options: Options,
         *,
-        engine_alive: Callable[[], bool] = lambda: True,
+        engine_alive: Callable[[], bool] | None = None,
     ) -> None:
         self.exercise = exercise
         self.submissions_dir = submissions_dir
         self.outdir = outdir
         self.runner = runner
         self.options = options
-        self.engine_alive = engine_alive
+        # Is the engine still there after a failure? Runners that have one say (DockerRunner.alive).
+        default: Callable[[], bool] = getattr(runner, "alive", lambda: True)
+        self.engine_alive = engine_alive if engine_alive is not None else default
         self._stop = threading.Event()
 
     @property

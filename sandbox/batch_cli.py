@@ -74,16 +74,6 @@ def cmd_grade(args: argparse.Namespace) -> int:
     check_outdir(outdir, subs)
     err = Console(stderr=True, highlight=False)
     runner = make_runner(args, lambda msg: err.print(f"[dim]{escape(msg)}[/]"))
-    engine_alive: Callable[[], bool] = lambda: True  # noqa: E731
-    client = getattr(runner, "client", None)
-    if client is not None:
-
-        def engine_alive() -> bool:
-            try:
-                return bool(client.ping())
-            except Exception:
-                return False
-
     batch = Batch(
         exercise,
         subs,
@@ -92,7 +82,6 @@ def cmd_grade(args: argparse.Namespace) -> int:
         Options(
             jobs=args.jobs, regrade=args.regrade, roster=Path(args.roster) if args.roster else None
         ),
-        engine_alive=engine_alive,
     )
     entries, missing, _extra = batch.plan()
     total = len({e.student for e in entries}) + len(missing)

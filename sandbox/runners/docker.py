@@ -128,6 +128,13 @@ class DockerRunner:
                 self._active.discard(container)
             _remove(container)
 
+    def alive(self) -> bool:
+        """Does the engine still answer? (After a failure: ours, or the whole engine gone?)"""
+        try:
+            return bool(self.client.ping())
+        except (docker.errors.APIError, requests.RequestException):
+            return False
+
     def cancel(self) -> None:
         """Kill every job container this runner has running (a batch being interrupted)."""
         with self._lock:
