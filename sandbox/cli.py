@@ -118,24 +118,24 @@ def cmd_start(args: argparse.Namespace) -> int:
     return OK
 
 
-def _resolve_target(
-    args: argparse.Namespace,
-) -> tuple[exercises_mod.Exercise, Path, workspace.Workspace | None]:
+def _resolve_target(args: argparse.Namespace) -> tuple[exercises_mod.Exercise, Path]:
+    """What to grade: DIR against --exercise, or else the workspace DIR is in (its root)."""
     folder = Path(args.dir or ".")
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder")
+    if args.exercise:
+        return exercises_mod.load(args.exercise), folder
     ws = workspace.find(folder)
-    slug = args.exercise or (ws.exercise if ws else None)
-    if slug is None:
+    if ws is None:
         raise UsageError(
             f"{folder} is not a sandbox workspace; name the exercise with --exercise SLUG "
             "or start one with `sandbox start SLUG`"
         )
-    return exercises_mod.load(slug), folder, ws
+    return exercises_mod.load(ws.exercise), ws.path
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    exercise, folder, _ = _resolve_target(args)
+    exercise, folder = _resolve_target(args)
     runner = make_runner(args)
     if args.json:
         result = runner.run(Job(exercise, folder, folder.resolve().name))

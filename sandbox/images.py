@@ -205,10 +205,12 @@ def current_runner(client: DockerClient) -> str:
 
 def ensure_runner(client: DockerClient, log: Log) -> str:
     """Build whatever is missing and return the runner tag; does nothing when all is current."""
-    _, base_id = resolve_base(client, log, build=True)
+    base_ref, base_id = resolve_base(client, log, build=True)
     if base_id is None:
-        raise ImageError("the base image could not be found after building it")
-    base_ref = base_id
+        raise ImageError(
+            f"the base image {base_ref} is not in the engine: `docker load` or pull it, or unset "
+            "SANDBOX_BASE_IMAGE to bootstrap one offline"
+        )
     tag = runner_tag(base_id)
     if _image_id(client, tag):
         return tag
@@ -224,7 +226,7 @@ def ensure_runner(client: DockerClient, log: Log) -> str:
             client.images.build(
                 path=str(ctx),
                 tag=tag,
-                buildargs={"BASE": base_ref},
+                buildargs={"BASE": base_id},
                 rm=True,
                 forcerm=True,
                 network_mode="none",

@@ -116,9 +116,10 @@ class LearnerApp:
         if self.spec.learner_uid is None:
             shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)
             return
-        code = "import shutil,sys; shutil.copytree(sys.argv[1], sys.argv[2], symlinks=True, dirs_exist_ok=True)"
+        # cp, not a second interpreter: this is on every job's start-up path. -R never follows
+        # a symlink inside the tree; -T copies the folder's contents into dst.
         subprocess.run(
-            [sys.executable, "-I", "-c", code, src, dst],
+            ["cp", "-R", "-T", "--", src, dst],
             check=True,
             timeout=60,
             env=self._env(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -43,29 +42,25 @@ def main(argv: list[str]) -> int:
         str(grader),
         "-q",
         "--no-header",
-        "-p",
-        "no:cacheprovider",
         "--tb=short",
         str(grader),
     ]
     code = pytest.main(args)
     result_file = Path(job["result_file"])
     if not result_file.exists():
-        # pytest stopped before the plugin could write anything: say so in the contract's shape.
-        result_file.write_text(
-            Result(
-                exercise=job.get("exercise", ""),
-                status=Status.ERROR,
-                score=0,
-                max_score=0,
-                message=f"The grader could not run (pytest exit code {int(code)}).",
-                infrastructure=True,
-            ).to_json(),
-            encoding="utf-8",
+        # pytest stopped before the plugin wrote (and published) anything: say so, in the
+        # contract's shape, on both channels.
+        fallback = Result.ungraded(
+            job.get("exercise", ""),
+            "",
+            Status.ERROR,
+            0,
+            f"The grader could not run (pytest exit code {int(code)}).",
+            infrastructure=True,
         )
+        result_file.write_text(fallback.to_json(), encoding="utf-8")
+        channel.publish(fallback.to_json(indent=None))
     sys.stdout.flush()
-    with contextlib.suppress(OSError, ValueError):  # the file is what counts then
-        channel.publish(json.dumps(json.loads(result_file.read_text(encoding="utf-8"))))
     return 0
 
 

@@ -453,3 +453,18 @@ def test_no_docker_is_exit_3_with_what_to_do(
     assert "Docker is not reachable" in text
     assert "make docker" in text and "DOCKER_HOST" in text
     assert "Traceback" not in text
+
+
+def test_check_from_inside_a_workspace_grades_the_workspace_root(
+    sandbox_home: Path,
+    tmp_path: Path,
+    use_runner: Callable[[Callable[[Job], Result]], FakeRunner],
+    make_result: Callable[..., Result],
+) -> None:
+    ws = tmp_path / "ws"
+    assert cli.main(["start", "demo", str(ws)]) == 0
+    (ws / "static").mkdir()
+    runner = use_runner(lambda job: make_result())
+    assert cli.main(["check", str(ws / "static"), "--json"]) == 0
+    assert [job.submission.resolve() for job in runner.jobs] == [ws.resolve()]
+    assert runner.jobs[0].exercise.slug == "demo"
