@@ -49,14 +49,26 @@ class Finished:
     reused: bool = False
 
 
+@dataclass(frozen=True)
+class Plan:
+    entries: list[submissions.Entry]
+    missing: list[str] = field(default_factory=list)  # on the roster, nothing submitted
+    not_on_roster: list[str] = field(default_factory=list)  # graded all the same
+    duplicates: list[str] = field(default_factory=list)  # entries whose id another entry has
+    roster: set[str] | None = None
+
+    @property
+    def students(self) -> list[str]:
+        return sorted({e.student for e in self.entries} | set(self.missing))
+
+
 @dataclass
 class Summary:
     outdir: Path
     rows: list[tuple[str, Result]]
     graded_now: int
     reused: int
-    not_on_roster: list[str] = field(default_factory=list)
-    roster: set[str] | None = None
+    plan: Plan
 
     def count(self, status: Status) -> int:
         return sum(1 for _, r in self.rows if r.status is status)
@@ -94,34 +106,42 @@ class Batch:
     def results_dir(self) -> Path:
         return self.outdir / "results"
 
-    def plan(self) -> tuple[list[submissions.Entry], list[str], list[str]]:
-        """(entries to consider, students on the roster with no entry, entries not on the roster)."""
-        entries = submissions.discover(self.submissions_dir)
+    def plan(self) -> Plan:
+        """Who is in this batch: one entry per student id, the roster's missing and strangers."""
+        entries: list[submissions.Entry] = []
+        duplicates: list[str] = []
+        seen: set[str] = set()
+        for entry in submissions.discover(self.submissions_dir):
+            if entry.student in seen:  # one results/<id>.json each: the first (stageable) wins
+                duplicates.append(entry.path.name)
+            else:
+                seen.add(entry.student)
+                entries.append(entry)
         if self.options.roster is None:
-            return entries, [], []
+            return Plan(entries, duplicates=duplicates)
         roster = submissions.read_roster(self.options.roster)
         present = {e.student for e in entries}
-        missing = [s for s in roster if s not in present]
-        extra = sorted({e.student for e in entries} - set(roster))
-        return entries, missing, extra
+        return Plan(
+            entries,
+            missing=[s for s in roster if s not in present],
+            not_on_roster=sorted(present - set(roster)),
+            duplicates=duplicates,
+            roster=set(roster),
+        )
 
     def run(self, on_event: OnEvent = lambda _e: None) -> Summary:
         self.results_dir.mkdir(parents=True, exist_ok=True)
-        entries, missing, extra = self.plan()
+        plan = self.plan()
         todo: list[submissions.Entry] = []
         reused = 0
-        seen: set[str] = set()
-        for entry in entries:
-            if entry.student in seen:
-                continue  # a duplicate id: the first entry wins, the clash is reported below
-            seen.add(entry.student)
+        for entry in plan.entries:
             saved = None if self.options.regrade else self._saved(entry.student)
             if saved is not None:
                 reused += 1
                 on_event(Finished(entry.student, saved, reused=True))
             else:
                 todo.append(entry)
-        for student in missing:
+        for student in plan.missing:
             result = self._ungraded(
                 student,
                 Status.MISSING,
@@ -130,9 +150,7 @@ class Batch:
             self._save(student, result)
             on_event(Finished(student, result))
         graded = self._grade_all(todo, on_event)
-        rows = self._collect(missing)
-        roster = set(submissions.read_roster(self.options.roster)) if self.options.roster else None
-        summary = Summary(self.outdir, rows, graded, reused, not_on_roster=extra, roster=roster)
+        summary = Summary(self.outdir, self._collect(plan.students), graded, reused, plan)
         self.write_outputs(summary)
         return summary
 
@@ -242,10 +260,9 @@ class Batch:
     def _save(self, student: str, result: Result) -> None:
         _atomic_write(self._result_path(student), result.to_json())
 
-    def _collect(self, missing: list[str]) -> list[tuple[str, Result]]:
+    def _collect(self, students: list[str]) -> list[tuple[str, Result]]:
         rows: list[tuple[str, Result]] = []
-        wanted = {e.student for e in submissions.discover(self.submissions_dir)} | set(missing)
-        for student in sorted(wanted):
+        for student in students:
             path = self._result_path(student)
             try:
                 rows.append((student, Result.from_json(path.read_text(encoding="utf-8"))))
@@ -257,7 +274,7 @@ class Batch:
         """Rebuild every class output from the saved results, each file replaced atomically."""
         out = self.outdir
         rows = summary.rows
-        _atomic_write(out / "gradebook.csv", gradebook_csv(rows, summary.roster))
+        _atomic_write(out / "gradebook.csv", gradebook_csv(rows, summary.plan.roster))
         for student, result in rows:
             target = out / "gradescope" / student / "results.json"
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -290,4 +307,4 @@ def check_outdir(outdir: Path, submissions_dir: Path) -> None:
         raise UsageError("OUTDIR must not be inside SUBMISSIONS: choose another -o folder")
 
 
-__all__ = ["Batch", "Finished", "Options", "Summary", "check_outdir"]
+__all__ = ["Batch", "Finished", "Options", "Plan", "Summary", "check_outdir"]

@@ -83,8 +83,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             jobs=args.jobs, regrade=args.regrade, roster=Path(args.roster) if args.roster else None
         ),
     )
-    entries, missing, _extra = batch.plan()
-    total = len({e.student for e in entries}) + len(missing)
+    total = len(batch.plan().students)
     interactive = err.is_terminal and not args.json
     started = time.monotonic()
     try:
@@ -173,7 +172,8 @@ def _summary_doc(summary: Summary, elapsed: float) -> dict[str, object]:
         "elapsed_s": round(elapsed, 2),
         "statuses": {s.value: summary.count(s) for s in Status if summary.count(s)},
         "infrastructure_errors": summary.infrastructure_errors,
-        "not_on_roster": summary.not_on_roster,
+        "not_on_roster": summary.plan.not_on_roster,
+        "ignored_duplicates": summary.plan.duplicates,
         "outputs": {
             name: str(summary.outdir / name)
             for name in ("gradebook.csv", "results", "gradescope", "junit.xml", "report.html")
@@ -191,8 +191,15 @@ def _render_summary(console: Console, summary: Summary, elapsed: float) -> None:
         f"\n{len(summary.rows)} students in {elapsed:.1f} s "
         f"({summary.graded_now} graded now, {summary.reused} saved earlier): {counts}"
     )
-    if summary.not_on_roster:
-        console.print(f"[yellow]Not on the roster:[/] {escape(', '.join(summary.not_on_roster))}")
+    if summary.plan.not_on_roster:
+        console.print(
+            f"[yellow]Not on the roster:[/] {escape(', '.join(summary.plan.not_on_roster))}"
+        )
+    if summary.plan.duplicates:
+        console.print(
+            "[yellow]Ignored, same student id as another entry:[/] "
+            + escape(", ".join(summary.plan.duplicates))
+        )
     if summary.infrastructure_errors:
         console.print(
             f"[red]{summary.infrastructure_errors} could not be graded on our side;[/] "

@@ -193,7 +193,7 @@ def test_roster_adds_missing_students_and_flags_strangers(
     summary = _batch(sandbox_home, subs, FakeRunner(_scored), roster=roster).run()
     by = dict(summary.rows)
     assert by["zed"].status is Status.MISSING and by["zed"].score == 0
-    assert summary.not_on_roster == ["eve"]
+    assert summary.plan.not_on_roster == ["eve"]
     assert "eve" in by, "a stranger is still graded"
     flags = {
         r["student"]: r["on_roster"]
@@ -228,3 +228,16 @@ def test_jobs_run_in_parallel(sandbox_home: Path, tmp_path: Path) -> None:
 
     summary = _batch(sandbox_home, subs, FakeRunner(meet), jobs=2).run()
     assert len(summary.rows) == 4
+
+
+def test_two_entries_for_one_student_grade_one_and_report_the_other(
+    sandbox_home: Path, tmp_path: Path
+) -> None:
+    subs = _class(tmp_path, ["amy"])
+    with zipfile.ZipFile(subs / "amy.zip", "w") as zf:
+        zf.writestr("app.py", APP)
+    runner = FakeRunner(_scored)
+    summary = _batch(sandbox_home, subs, runner).run()
+    assert [j.submission_id for j in runner.jobs] == ["amy"]
+    assert [s for s, _ in summary.rows] == ["amy"]
+    assert len(summary.plan.duplicates) == 1 and summary.plan.duplicates[0] in {"amy", "amy.zip"}
