@@ -34,7 +34,10 @@ try:
 except OSError:
     pass
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-module, attribute, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+module, attribute, port, on_host = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == '1'
+if on_host:  # no container to take the app down with the grader: die with it (PR_SET_PDEATHSIG)
+    import ctypes, signal
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)
 sys.argv = [module]
 sys.path.insert(0, os.getcwd())
 import importlib
@@ -132,7 +135,15 @@ class LearnerApp:
         self._killed_by_us = False
         mark = self._output.mark()
         self._proc = subprocess.Popen(
-            [sys.executable, "-c", _LAUNCH, self.spec.module, self.spec.attribute, str(self.port)],
+            [
+                sys.executable,
+                "-c",
+                _LAUNCH,
+                self.spec.module,
+                self.spec.attribute,
+                str(self.port),
+                "1" if self.spec.learner_uid is None else "0",
+            ],
             cwd=self.workdir,
             env=self._env(),
             stdin=subprocess.DEVNULL,

@@ -64,13 +64,12 @@ class LocalRunner:
                 else None
             )
         if result is None:
-            result = Result(
-                exercise=job.exercise.slug,
-                status=Status.TIMEOUT if timed_out else Status.ERROR,
-                score=0.0,
-                max_score=job.exercise.points,
-                message="the grader left no result"
-                + (" before the time limit" if timed_out else ""),
+            result = Result.ungraded(
+                job.exercise.slug,
+                job.submission_id,
+                Status.TIMEOUT if timed_out else Status.ERROR,
+                job.exercise.points,
+                "the grader left no result" + (" before the time limit" if timed_out else ""),
             )
         elif timed_out:
             result.status = Status.TIMEOUT

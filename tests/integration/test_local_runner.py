@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -61,3 +63,37 @@ def test_the_local_runner_grades_with_the_same_plugin(
     secret = by_name["test_secret"]
     assert secret.hidden and secret.status is TestStatus.FAILED
     assert "GET /secret returned 404" in secret.message
+
+
+def test_a_timed_out_local_run_leaves_no_app_process_behind(
+    tmp_path: Path, exercise_factory: Callable[..., Path], exercise_data: dict[str, Any]
+) -> None:
+    home = tmp_path / "home"
+    exercise_factory(home, "demo", {**exercise_data, "points": 1, "time_limit_s": 5})
+    pid_file = tmp_path / "app.pid"
+    (home / "graders" / "demo" / "test_x.py").write_text(
+        "import time\n\ndef test_forever(app):\n    time.sleep(3600)\n"
+    )
+    (home / "exercises" / "demo" / "solution" / "app.py").write_text(
+        f"import os\nfrom flask import Flask\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+        "app = Flask(__name__)\n"
+    )
+    ex = exercises.load("demo", root=home)
+
+    result = LocalRunner().run(Job(ex, ex.solution, "solution"))
+
+    assert result.status is Status.TIMEOUT
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    assert not _alive(pid), "the learner's app outlived the grader on the host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as fh:  # a zombie waiting for its reaper is gone too
+        return fh.read().split(")")[-1].split()[0] != "Z"
