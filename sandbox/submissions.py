@@ -51,9 +51,6 @@ class Limits:
     ratio_floor_bytes: int = 1024 * 1024  # the ratio rule applies once this much is unpacked
 
 
-IntakeLimits = Limits
-
-
 @dataclass(frozen=True)
 class Entry:
     """One entry of the SUBMISSIONS folder; `problem` is set when discovery already rejects it."""
