@@ -354,9 +354,10 @@ def reap_orphans(client: DockerClient) -> int:
     except (docker.errors.APIError, requests.RequestException):
         return 0
     for container in containers:
-        owner = container.labels.get(f"{LABEL}.owner", "")
-        owner_host, _, pid = owner.rpartition(":")
-        if owner_host == host and pid.isdigit() and _alive(int(pid)) and int(pid) != 0:
+        owner_host, _, pid = container.labels.get(f"{LABEL}.owner", "").rpartition(":")
+        if owner_host != host:
+            continue  # another machine's job on a shared engine: not ours to judge
+        if pid.isdigit() and int(pid) > 0 and _alive(int(pid)):
             continue
         _remove(container)
         removed += 1

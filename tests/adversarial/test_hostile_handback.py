@@ -222,6 +222,25 @@ def test_reap_orphans_removes_a_container_whose_owner_is_gone(
     assert not _owned_by(docker_client, dead.pid)
 
 
+def test_reap_orphans_leaves_another_machines_jobs_alone(
+    docker_client: DockerClient, runner_image: str
+) -> None:
+    """On an engine shared by several machines, a pid means nothing for another host's job."""
+    foreign = docker_client.containers.run(
+        runner_image,
+        ["sleep", "60"],
+        detach=True,
+        labels={LABEL: "job", f"{LABEL}.owner": "some-other-host:1"},
+        network_mode="none",
+    )
+    try:
+        reap_orphans(docker_client)
+        foreign.reload()
+        assert foreign.status == "running"
+    finally:
+        foreign.remove(force=True)
+
+
 # -- optional: gVisor ----------------------------------------------------------------------------
 
 
