@@ -185,15 +185,17 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from sandbox.verify import as_document, verify
+    from sandbox.verify import MutantOptions, as_document, verify
 
     chosen = [exercises_mod.load(s) for s in args.slugs] if args.slugs else exercises_mod.load_all()
     runner = make_runner(args)
+    jobs = args.jobs or os.cpu_count() or 1
+    mutants = MutantOptions(args.seed, args.max_mutants) if args.mutants else None
     if args.json:
-        checks = verify(chosen, runner, jobs=args.jobs or os.cpu_count() or 1)
+        checks = verify(chosen, runner, jobs=jobs, mutants=mutants)
     else:
         with _err().status(f"verifying {len(chosen)} exercises…"):
-            checks = verify(chosen, runner, jobs=args.jobs or os.cpu_count() or 1)
+            checks = verify(chosen, runner, jobs=jobs, mutants=mutants)
     if args.junit:
         from sandbox.reports.junit import to_junit
 
@@ -207,7 +209,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(json.dumps(as_document(checks), indent=2))
     else:
         _terminal().render_verify(_console(), checks)
-    if any(r.infrastructure for c in checks for r in (c.solution, c.starter)):
+    if any(c.infrastructure for c in checks):
         return INFRA
     return OK if all(c.ok for c in checks) else BELOW
 
@@ -316,6 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON report")
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML to FILE")
     p.add_argument("-j", "--jobs", type=int, help="parallel jobs (default: number of cores)")
+    p.add_argument("--mutants", action="store_true", help="also measure the grader with mutants")
+    p.add_argument("--seed", type=int, default=0, help="which mutants --max-mutants samples")
+    p.add_argument("--max-mutants", type=int, metavar="N", help="at most N mutants per exercise")
     _runner_options(p)
 
     add(
