@@ -365,9 +365,11 @@ def test_one_json_line_per_request_with_fields(app):
 @pytest.mark.points(2)
 def test_404_and_405_are_logged_once_with_their_status(app):
     """A 404 (unknown URL) and a 405 (wrong method) are logged once, with that status."""
+    page = f"/no-such-page-{uuid.uuid4().hex[:8]}"
     for method, path, status in (
-        ("GET", f"/no-such-page-{uuid.uuid4().hex[:8]}", 404),
+        ("GET", page, 404),
         ("DELETE", "/hello", 405),
+        ("GET", page + "/caf%C3%A9", 404),
     ):
         rid = new_id("err")
         sent = what(method, path, rid)
@@ -378,6 +380,12 @@ def test_404_and_405_are_logged_once_with_their_status(app):
         )
         entry, line = the_log_entry(app, rid, sent)
         assert_status(entry, line, sent, status)
+        # The README accepts the path decoded (request.path) or exactly as sent.
+        decoded = path.replace("%C3%A9", "\u00e9")
+        assert entry.get("path") in (decoded, path), (
+            f"After {sent}, the log line has path={entry.get('path')!r}; expected {decoded!r} "
+            f"(decoded, as request.path gives it) or {path!r} (as sent)."
+        )
 
 
 @pytest.mark.points(3)
@@ -427,3 +435,39 @@ def test_log_is_appended_across_restarts(app):
         f"is {'gone' if not found else 'there more than once'}. Open {LOG_NAME} in append mode "
         "('a'): a log must survive restarts, that is when you need it most."
     )
+
+
+@pytest.mark.points(1)
+def test_routes_still_answer_as_before(app):
+    """The routes and the JSON errors still answer as the README's table says."""
+    name = uuid.uuid4().hex[:8]
+    payload = {"n": [1, 2], "name": name}
+    cases = [
+        ("GET", f"/hello?name={name}", {}, 200, {"message": f"hello, {name}"}),
+        ("GET", "/hello", {}, 200, {"message": "hello, world"}),
+        ("GET", "/slow", {}, 200, {"slept_ms": 50}),
+        ("GET", "/slow?ms=0", {}, 200, {"slept_ms": 0}),
+        ("GET", "/slow?ms=5000", {}, 200, {"slept_ms": 1000}),
+        ("POST", "/echo", {"json": payload}, 200, {"received": payload}),
+        ("POST", "/echo", {"data": b"not json"}, 200, {"received": None}),
+    ]
+    for method, path, kw, status, body in cases:
+        sent = f"{method} {path}" + (f" with body {json.dumps(payload)}" if "json" in kw else "")
+        r, _ = call(app, method, path, **kw)
+        assert r.status_code == status and r.headers.get("Content-Type", "").startswith(
+            "application/json"
+        ), f"{sent} returned {describe(r)}; expected {status} {json.dumps(body)}."
+        assert r.json() == body, (
+            f"{sent} returned {describe(r)}; expected {json.dumps(body)}. The routes are done: "
+            "change only the two hooks (or wrap app.wsgi_app), not what the routes answer."
+        )
+    for method, path, status in (("GET", f"/nope-{name}", 404), ("DELETE", "/hello", 405)):
+        r, _ = call(app, method, path)
+        try:
+            body = r.json()
+        except ValueError:
+            body = None
+        assert r.status_code == status and isinstance(body, dict) and body.get("error"), (
+            f"{method} {path} returned {describe(r)}; expected {status} with a JSON body "
+            '{"error": "..."}: keep the error handler as the starter has it.'
+        )
