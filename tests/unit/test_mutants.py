@@ -146,9 +146,7 @@ def test_a_mutant_keeps_the_parentheses_its_place_needs() -> None:
         assert isinstance(tree.body[0], ast.FunctionDef)
     found = descriptions(source)
     assert "`and` → `or` in `a and b`" in found
-    mutant = next(
-        m for m in mutants.mutants_of_source(source) if m.description.startswith("`and`")
-    )
+    mutant = next(m for m in mutants.mutants_of_source(source) if m.description.startswith("`and`"))
     assert "return c or (a or b)" in mutant.source
 
 
