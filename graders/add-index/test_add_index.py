@@ -13,6 +13,11 @@ Partial credit (of 16): the starter (no index) scores 9; an index on customer_id
 SEARCHes, but filters status row by row and sorts in a temp B-tree); (customer_id, status) 12;
 (customer_id, created_at) 13; (customer_id, status, created_at), in either order of the first
 two, 16. Indexes that SQLite walks end to end (created_at) or that barely narrow (status) score 9.
+
+Mutants (`sandbox verify add-index --mutants`) that survive are equivalent: the wording of the
+400 messages; /debug/plan's sample customer and status (every customer and status get the same
+plan); a removed conn.close() (CPython closes a connection nobody references); `rand() < 0.05`
+-> `<=` (equal only if random() returns exactly 0.05; SEED_FINGERPRINT shows the data unchanged).
 """
 
 from __future__ import annotations

@@ -3,6 +3,11 @@
 Contract (see exercises/http-handler/README.md): GET /items, GET /items/<id>, POST /items with
 validation, 201 + Location on create, JSON error bodies {"error": "..."} for every error status
 (400, 404, 405), and Content-Type application/json on every response.
+
+Mutants (`sandbox verify http-handler --mutants`) that survive are equivalent: the first new id
+one higher (ids stay unique; the README promises no numbering); an error message's wording; the
+validator's default quantity 1 -> 2 (it is only compared with >= 1); `return None` -> `return ''`
+(both falsy); get_json(silent=False) (Flask then answers 400 or 415, both allowed).
 """
 
 import json
