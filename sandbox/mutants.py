@@ -25,7 +25,7 @@ import random
 import shutil
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sandbox.results import Result, Status
@@ -235,13 +235,9 @@ def mutants_of_source(source: str, filename: str = "app.py") -> list[Mutant]:
     for seq, (node, replacement, description) in enumerate(_candidates(tree)):
         mutant = _apply(tree, index[id(node)], node, replacement, data, starts, filename)
         if mutant is not None:
-            found.append((mutant.line, mutant.col, seq, _described(mutant, description)))
+            found.append((mutant.line, mutant.col, seq, replace(mutant, description=description)))
     found.sort(key=lambda item: item[:3])
     return [m for *_, m in found]
-
-
-def _described(mutant: Mutant, description: str) -> Mutant:
-    return Mutant(mutant.file, mutant.line, mutant.col, description, mutant.source)
 
 
 def _line_starts(data: bytes) -> list[int]:
@@ -272,18 +268,18 @@ def _apply(
     text = ast.unparse(replacement)
     for candidate in (text, f"({text})"):
         source = (data[:begin] + candidate.encode("utf-8") + data[end:]).decode("utf-8")
-        try:
-            mutated = ast.parse(source, filename)
-        except SyntaxError:
-            continue
-        if ast.dump(mutated) != intended:
-            continue
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # `x is ''` and the like: legal, if odd
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # `x is ''` and the like: legal, if odd
+            try:
+                mutated = ast.parse(source, filename)
+            except SyntaxError:
+                continue
+            if ast.dump(mutated) != intended:
+                continue
+            try:
                 compile(source, filename, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError):
-            return None
+            except (SyntaxError, ValueError):
+                return None
         return Mutant(filename, lineno, node.col_offset, "", source)  # type: ignore[attr-defined]
     return None
 
