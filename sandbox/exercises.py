@@ -13,38 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.errors import ExerciseError, UsageError
+from sandbox.jobspec import AppEntry, Limits
 
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Container limits for one exercise; defaults are the tool's, bounds keep them sane."""
-
-    memory_mb: int = 256
-    cpus: float = 1.0
-    pids: int = 128
-    test_timeout_s: float = 10.0
-    request_timeout_s: float = 5.0
-    tmpfs_mb: int = 64
-
-    BOUNDS = {  # noqa: RUF012 - class-level constant table
-        "memory_mb": (64, 1024),
-        "cpus": (0.25, 2.0),
-        "pids": (32, 512),
-        "test_timeout_s": (1, 60),
-        "request_timeout_s": (1, 30),
-        "tmpfs_mb": (8, 256),
-    }
-
-
-@dataclass(frozen=True)
-class AppEntry:
-    module: str = "app"
-    attribute: str = "app"
-    startup_timeout_s: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -61,7 +34,7 @@ class Exercise:
     grader_dir: Path
     app: AppEntry = field(default_factory=AppEntry)
     limits: Limits = field(default_factory=Limits)
-    grader_hidden: bool = False
+    grader_private: bool = False  # the grader's files are unreadable to the learner's app
 
     @property
     def readme(self) -> Path:
@@ -134,10 +107,10 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         value = lim_r.number(name, getattr(defaults, name), bounds=bounds)
         values[name] = int(value) if isinstance(getattr(defaults, name), int) else value
     grader_r = r.table("grader")
-    hidden = grader_r.boolean("hidden", False)
+    private = grader_r.boolean("private", False)
     app_r.no_extra({"module", "attribute", "startup_timeout_s"})
     lim_r.no_extra(set(Limits.BOUNDS))
-    grader_r.no_extra({"hidden"})
+    grader_r.no_extra({"private"})
     r.no_extra(
         {
             "title",
@@ -177,7 +150,7 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         grader_dir=grader,
         app=app,
         limits=Limits(**values),
-        grader_hidden=hidden,
+        grader_private=private,
     )
 
 

@@ -1,12 +1,17 @@
 """The result document: what one grading job produced, versioned for everything that parses it.
 
+Also the one status vocabulary (`STATUS_INFO`: label, colour, meaning, next step) every renderer
+uses, the learner's view of a result (`Result.learner_view`, hidden tests redacted) and the one
+place learner-derived text is made safe for terminals and files (`clean_text`).
+
 Kept to the standard library: the same module runs on the host and inside the runner image.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -26,9 +31,79 @@ class Status(StrEnum):
     MISSING = "missing"
 
     @property
-    def graded(self) -> bool:
-        """True when the score reflects the learner's work (pass/fail), not a failure to grade."""
+    def is_verdict(self) -> bool:
+        """Pass or fail: the tests ran to a verdict. Every other status needs a reason shown."""
         return self in (Status.PASS, Status.FAIL)
+
+    @property
+    def info(self) -> StatusInfo:
+        return STATUS_INFO[self]
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    """How every output names and explains one status: the one table they all read."""
+
+    label: str  # short, for tables and badges
+    style: str  # a rich style; the HTML report maps the status name to its own CSS
+    meaning: str  # for staff: what the status says about the submission
+    why: str  # for the learner: what happened, one clause
+    next_step: str  # for the learner: what to do now
+
+
+STATUS_INFO: dict[Status, StatusInfo] = {
+    Status.PASS: StatusInfo(
+        "pass",
+        "bold green",
+        "full marks",
+        "every test passed",
+        "Full marks. `sandbox list` shows what to try next.",
+    ),
+    Status.FAIL: StatusInfo(
+        "fail",
+        "bold red",
+        "graded, some tests failed",
+        "some tests did not pass",
+        "Fix the first failing test, then run `sandbox check` again; `sandbox hint` helps.",
+    ),
+    Status.ERROR: StatusInfo(
+        "error",
+        "bold magenta",
+        "the app did not start (or we could not grade: flagged)",
+        "the app did not start, so no test could pass",
+        "Run your app by hand (`sandbox run`, or `flask --app app run`) and fix what stops it, "
+        "then check again.",
+    ),
+    Status.TIMEOUT: StatusInfo(
+        "timeout",
+        "bold yellow",
+        "over the time limit; tests done before it count",
+        "the run went over its time limit; tests finished before it count",
+        "Look for a loop that never ends or a call that blocks forever, then check again.",
+    ),
+    Status.OOM: StatusInfo(
+        "out of memory",
+        "bold yellow",
+        "over the memory limit",
+        "the app went over its memory limit",
+        "Look for data that grows without bound or a huge allocation, then check again.",
+    ),
+    Status.REJECTED: StatusInfo(
+        "rejected",
+        "bold magenta",
+        "submission refused at intake: 0 points",
+        "the submission was refused before it was run",
+        "Fix the submission as the message says, then submit again.",
+    ),
+    Status.MISSING: StatusInfo(
+        "missing",
+        "dim",
+        "nothing submitted: not graded",
+        "nothing was submitted",
+        "Nothing was submitted.",
+    ),
+}
+STATUS_ORDER = list(Status)
 
 
 class TestStatus(StrEnum):
@@ -92,7 +167,7 @@ class Result:
     schema_version: int = SCHEMA_VERSION
 
     @classmethod
-    def ungraded(
+    def without_tests(
         cls,
         exercise: str,
         submission: str,
@@ -102,7 +177,10 @@ class Result:
         *,
         infrastructure: bool = False,
     ) -> Result:
-        """A job that never reached the tests (rejected, missing, could not grade): zero, and says why."""
+        """A job that never reached the tests (rejected, missing, could not grade): zero, and says why.
+
+        Whether that zero stands is `scored`: a rejected archive's does, our failure's does not.
+        """
         return cls(
             exercise=exercise,
             submission=submission,
@@ -129,6 +207,51 @@ class Result:
 
     def first_failure(self) -> TestResult | None:
         return next((t for t in self.tests if t.status is not TestStatus.PASSED), None)
+
+    def learner_view(self) -> Result:
+        """What a learner may see, for every learner-facing output (terminal, `check --json`,
+        Gradescope, the watch screen): a hidden test keeps its status and points, never its
+        name, description, message or output, and the run message names no hidden test.
+        Staff outputs (results/<student>.json, gradebook, report, JUnit) keep everything."""
+        tests: list[TestResult] = []
+        hidden_seen = 0
+        for t in self.tests:
+            if not t.hidden:
+                tests.append(t)
+                continue
+            hidden_seen += 1
+            tests.append(
+                replace(
+                    t,
+                    name=f"{HIDDEN_NAME} {hidden_seen}",
+                    description="",
+                    message=HIDDEN_FAILED if t.status is not TestStatus.PASSED else "",
+                    output="",
+                )
+            )
+        message = fail_message(tests) if self.status is Status.FAIL else self.message
+        return replace(self, tests=tests, message=message)
+
+    def cleaned(self) -> Result:
+        """Every text field made safe to print and store (see `clean_text`)."""
+        return replace(
+            self,
+            exercise=clean_text(self.exercise),
+            message=clean_text(self.message),
+            image=clean_text(self.image),
+            runner=clean_text(self.runner),
+            submission=clean_text(self.submission),
+            tests=[
+                replace(
+                    t,
+                    name=clean_text(t.name),
+                    message=clean_text(t.message),
+                    output=clean_text(t.output),
+                    description=clean_text(t.description),
+                )
+                for t in self.tests
+            ],
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -170,6 +293,46 @@ class Result:
         if not isinstance(data, dict):
             raise ValueError("a result document must be a JSON object")
         return cls.from_dict(data)
+
+
+HIDDEN_NAME = "hidden test"
+HIDDEN_FAILED = "A hidden test did not pass; what it checks is not shown. Re-read the README."
+
+
+def fail_message(tests: list[TestResult]) -> str:
+    """The run message of a `fail`: how many did not pass, and the first one's story.
+
+    Given a learner view (hidden tests already redacted), it names no hidden test.
+    """
+    failed = [t for t in tests if t.status is not TestStatus.PASSED]
+    head = f"{len(failed)} of {len(tests)} tests did not pass."
+    if not failed:
+        return head
+    first = failed[0]
+    if first.hidden and first.name.startswith(HIDDEN_NAME):
+        return f"{head} First: {first.name}."
+    return f"{head} First: {first.name}: {first.message}"
+
+
+# C0 and C1 controls but tab and newline, DEL, bidi overrides and invisible format characters
+# (Trojan-source tricks), and lone surrogates (unencodable: they would break any writer).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
+)
+
+
+def clean_text(text: str) -> str:
+    """Learner-derived text made safe for terminals, CSV and HTML: every control character but
+    newline and tab is shown visibly (`\\x1b`), never interpreted; CRLF becomes a newline."""
+    text = text.replace("\r\n", "\n")
+    return _UNSAFE.sub(_visible, text) if _UNSAFE.search(text) else text
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xD800 <= code <= 0xDFFF:
+        return "\ufffd"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def truncate(text: str, cap: int = OUTPUT_CAP) -> str:

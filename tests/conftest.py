@@ -22,7 +22,7 @@ VALID_EXERCISE: dict[str, Any] = {
     "hints": ["first hint", "second hint"],
     "app": {"module": "app", "attribute": "app", "startup_timeout_s": 10},
     "limits": {"memory_mb": 256, "cpus": 1.0, "pids": 128, "test_timeout_s": 10},
-    "grader": {"hidden": False},
+    "grader": {"private": False},
 }
 
 STARTER_APP = "from flask import Flask\n\napp = Flask(__name__)\n# TODO\n"

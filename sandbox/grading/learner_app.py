@@ -22,6 +22,8 @@ from typing import Any
 
 import requests
 
+from sandbox.jobspec import JobSpec
+
 OUTPUT_KEEP = 256 * 1024  # bytes of app output kept; the rest is counted, not stored
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -61,14 +63,29 @@ class AppDidNotStart(Exception):
 
 @dataclass(frozen=True)
 class AppSpec:
+    """What the grader needs to start and reach the app; the defaults live in the JobSpec."""
+
     submission: Path
     workdir: Path
-    module: str = "app"
-    attribute: str = "app"
-    startup_timeout_s: float = 10.0
-    request_timeout_s: float = 5.0
-    learner_uid: int | None = None  # None: run as the current user (local runner)
-    memory_mb: int | None = None
+    module: str
+    attribute: str
+    startup_timeout_s: float
+    request_timeout_s: float
+    learner_uid: int | None  # None: run as the current user (local runner)
+    memory_mb: int | None
+
+    @classmethod
+    def from_job(cls, job: JobSpec) -> AppSpec:
+        return cls(
+            submission=Path(job.submission).resolve(),
+            workdir=Path(job.workdir),
+            module=job.app.module,
+            attribute=job.app.attribute,
+            startup_timeout_s=job.app.startup_timeout_s,
+            request_timeout_s=job.limits.request_timeout_s,
+            learner_uid=job.learner_uid,
+            memory_mb=job.limits.memory_mb,
+        )
 
 
 class _Output:

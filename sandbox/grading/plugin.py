@@ -6,12 +6,9 @@ submission lives outside pytest's rootdir and sys.path, and runs only as the lea
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import tempfile
 import time
-import tomllib
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +17,11 @@ from typing import Any
 
 import pytest
 
+from sandbox.atomic import write_atomic
 from sandbox.grading import channel
 from sandbox.grading.learner_app import AppDidNotStart, AppSpec, LearnerApp
-from sandbox.results import Result, Status, TestResult, TestStatus, truncate
+from sandbox.jobspec import JobSpec
+from sandbox.results import Result, Status, TestResult, TestStatus, fail_message, truncate
 
 _STATE = pytest.StashKey["GradingState"]()
 
@@ -64,9 +63,7 @@ class GradingState:
                 "The grader collected no tests (a problem with the exercise).",
             )
         else:
-            failed = [t for t in tests if t.status is not TestStatus.PASSED]
-            status = Status.FAIL
-            message = f"{len(failed)} of {len(tests)} tests did not pass. First: {failed[0].name}: {failed[0].message}"
+            status, message = Status.FAIL, fail_message(tests)
         return Result(
             exercise=self.exercise,
             status=status,
@@ -81,13 +78,8 @@ class GradingState:
     def write(self, complete: bool) -> None:
         result = self.result(complete)
         channel.publish(result.to_json(indent=None))
-        if self.result_file is None:
-            return
-        doc = result.to_json()
-        fd, tmp = tempfile.mkstemp(dir=self.result_file.parent, prefix=".result-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(doc)
-        os.replace(tmp, self.result_file)
+        if self.result_file is not None:
+            write_atomic(self.result_file, result.to_json())
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -113,41 +105,49 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _load_job(config: pytest.Config) -> GradingState | None:
+    """The job: a JobSpec file from a runner, or (by hand, on the host) an exercise folder."""
     job_file = config.getoption("--job")
     if job_file:
-        job: dict[str, Any] = json.loads(Path(job_file).read_text(encoding="utf-8"))
+        spec = JobSpec.from_json(Path(job_file).read_text(encoding="utf-8"))
     else:
         submission = config.getoption("--submission")
         if not submission:
             return None
-        job = {"submission": submission, "exercise": "", "app": {}, "limits": {}}
-        exercise_dir = config.getoption("--exercise-dir")
-        if exercise_dir:
-            toml = tomllib.loads((Path(exercise_dir) / "exercise.toml").read_text(encoding="utf-8"))
-            job.update(
-                exercise=Path(exercise_dir).name,
-                app=toml.get("app", {}),
-                limits=toml.get("limits", {}),
-            )
-        job["workdir"] = config.getoption("--workdir") or tempfile.mkdtemp(prefix="sandbox-app-")
-        job["result_file"] = config.getoption("--result-file")
-    app, limits = job.get("app", {}), job.get("limits", {})
-    spec = AppSpec(
-        submission=Path(job["submission"]).resolve(),
-        workdir=Path(job["workdir"]),
-        module=app.get("module", "app"),
-        attribute=app.get("attribute", "app"),
-        startup_timeout_s=float(app.get("startup_timeout_s", 10)),
-        request_timeout_s=float(limits.get("request_timeout_s", 5)),
-        learner_uid=job.get("learner_uid"),
-        memory_mb=limits.get("memory_mb"),
-    )
-    result_file = job.get("result_file")
+        spec = _spec_by_hand(config, submission)
+    result_file = spec.result_file
     return GradingState(
-        exercise=job.get("exercise", ""),
-        app_spec=spec,
+        exercise=spec.exercise,
+        app_spec=AppSpec.from_job(spec),
         result_file=Path(result_file) if result_file else None,
-        test_timeout_s=float(limits.get("test_timeout_s", 10)),
+        test_timeout_s=spec.limits.test_timeout_s,
+    )
+
+
+def _spec_by_hand(config: pytest.Config, submission: str) -> JobSpec:
+    """`pytest -p sandbox.grading.plugin --submission DIR [--exercise-dir DIR]` on the host:
+    the exercise is loaded (and validated) the way the tool loads it."""
+    exercise_dir = config.getoption("--exercise-dir")
+    workdir = config.getoption("--workdir") or tempfile.mkdtemp(prefix="sandbox-app-")
+    if not exercise_dir:
+        return JobSpec(
+            exercise="",
+            submission=submission,
+            grader=str(config.rootpath),
+            workdir=workdir,
+            result_file=config.getoption("--result-file"),
+        )
+    from sandbox.exercises import load  # host only: the image has no exercise loader
+
+    folder = Path(exercise_dir).resolve()
+    exercise = load(folder.name, folder.parent.parent)
+    return JobSpec(
+        exercise=exercise.slug,
+        submission=submission,
+        grader=str(exercise.grader_dir),
+        workdir=workdir,
+        result_file=config.getoption("--result-file"),
+        app=exercise.app,
+        limits=exercise.limits,
     )
 
 
@@ -204,7 +204,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             status=TestStatus.NOT_RUN,
             score=0.0,
             max_score=points,
-            message="not run",
+            message="",  # not reached (yet): the runner's finalize step says why
             description=doc[0] if doc else "",
             hidden=item.get_closest_marker("hidden") is not None,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -21,28 +22,10 @@ MARKS = {
     TestStatus.ERROR: "[red]![/]",
     TestStatus.NOT_RUN: "[yellow]–[/]",
 }
-STATUS_STYLE = {
-    Status.PASS: "bold green",
-    Status.FAIL: "bold red",
-    Status.ERROR: "bold magenta",
-    Status.TIMEOUT: "bold yellow",
-    Status.OOM: "bold yellow",
-    Status.REJECTED: "bold magenta",
-    Status.MISSING: "dim",
-}
-NEXT_STEP = {
-    Status.PASS: "Full marks. `sandbox list` shows what to try next.",
-    Status.FAIL: "Fix the first failing test, then run `sandbox check` again; `sandbox hint` helps.",
-    Status.ERROR: "Run your app by hand (`flask --app app run`) and fix what stops it, then check again.",
-    Status.TIMEOUT: "Look for a loop that never ends or a call that blocks forever, then check again.",
-    Status.OOM: "Look for data that grows without bound or a huge allocation, then check again.",
-    Status.REJECTED: "Fix the submission as the message says, then submit again.",
-    Status.MISSING: "Nothing was submitted.",
-}
 
 
 def status_text(status: Status) -> str:
-    return f"[{STATUS_STYLE[status]}]{status.value.upper()}[/]"
+    return f"[{status.info.style}]{status.value.upper()}[/]"
 
 
 def render_result(console: Console, result: Result) -> None:
@@ -68,21 +51,29 @@ def render_result(console: Console, result: Result) -> None:
             console.print(escape(first.message))
     elif result.status is not Status.PASS:
         console.print("\n" + escape(result.message))
-    console.print(f"\n[dim]{NEXT_STEP[result.status]}[/]")
+    console.print(f"\n[dim]{result.status.info.next_step}[/]")
 
 
 def render_list(
     console: Console, exercises: list[Exercise], progress: dict[str, dict[str, object]]
 ) -> None:
-    table = Table(title="Exercises")
-    for col in ("slug", "title", "difficulty", "topics", "points", "best"):
-        table.add_column(col)
+    """One line per exercise at 80 columns: topics only where there is room for them."""
+    wide = console.width >= 110
+    table = Table(title="Exercises", box=box.SIMPLE_HEAD, pad_edge=False, expand=True)
+    table.add_column("slug", no_wrap=True)
+    table.add_column("title", ratio=2, overflow="ellipsis", no_wrap=True, min_width=12)
+    table.add_column("level", no_wrap=True)
+    if wide:
+        table.add_column("topics", ratio=1, overflow="ellipsis", no_wrap=True, min_width=10)
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("best", justify="right", no_wrap=True)
     for ex in exercises:
         entry = progress.get(ex.slug)
         best = f"{entry.get('best_score', 0):g}/{ex.points:g}" if entry else "–"
-        table.add_row(
-            ex.slug, escape(ex.title), ex.difficulty, ", ".join(ex.topics), f"{ex.points:g}", best
-        )
+        cells = [ex.slug, escape(ex.title), ex.difficulty]
+        if wide:
+            cells.append(escape(", ".join(ex.topics)))
+        table.add_row(*cells, f"{ex.points:g}", best)
     console.print(table)
     console.print("[dim]Start one with `sandbox start SLUG`.[/]")
 

@@ -51,7 +51,7 @@ def test_the_real_exercises_load(real_exercises: list[Exercise]) -> None:
         assert isinstance(ex.limits, Limits)
         assert isinstance(ex.limits.memory_mb, int)
         assert isinstance(ex.limits.pids, int)
-        assert isinstance(ex.grader_hidden, bool)
+        assert isinstance(ex.grader_private, bool)
         assert ex.root == REPO / "exercises" / ex.slug
         assert ex.grader_dir == REPO / "graders" / ex.slug
         assert ex.readme.is_file()
@@ -101,7 +101,7 @@ def test_fixture_exercise_loads_with_every_field(sandbox_home: Path) -> None:
     assert ex.hints == ("first hint", "second hint")
     assert ex.points == 3
     assert ex.limits.memory_mb == 256 and ex.limits.test_timeout_s == 10
-    assert ex.grader_hidden is False
+    assert ex.grader_private is False
     assert ex.root == sandbox_home / "exercises" / "demo"
     assert exercises.load_all() == [ex]
 
@@ -115,7 +115,7 @@ def test_optional_tables_take_the_defaults(
     ex = exercises.load("demo", tmp_path)
     assert ex.app == AppEntry()
     assert ex.limits == Limits()
-    assert ex.grader_hidden is False
+    assert ex.grader_private is False
 
 
 def test_load_all_skips_folders_without_exercise_toml(sandbox_home: Path) -> None:
@@ -159,7 +159,7 @@ BROKEN = [
     ("app.module", "1app", "app.module", "not a valid Python name"),
     ("app.attribute", "app()", "app.attribute", "not a valid Python name"),
     ("app.startup_timeout_s", 0, "app.startup_timeout_s", "between 1 and 60"),
-    ("grader.hidden", "yes", "grader.hidden", "true or false"),
+    ("grader.private", "yes", "grader.private", "true or false"),
     ("hints", "read the docs", "hints", "non-empty list of non-empty strings"),
     ("hints", [], "hints", "non-empty list of non-empty strings"),
     ("hints", ["ok", 3], "hints", "non-empty list of non-empty strings"),
