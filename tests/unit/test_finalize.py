@@ -20,7 +20,12 @@ def job(sandbox_home: Path) -> Job:
 
 def _partial(complete: bool) -> Result:
     return Result(
-        "", Status.FAIL, 1, 3, "1 of 3 tests did not pass.", complete=complete,
+        "",
+        Status.FAIL,
+        1,
+        3,
+        "1 of 3 tests did not pass.",
+        complete=complete,
         tests=[
             TestResult("test_a", TestStatus.PASSED, 1, 1),
             TestResult("test_b", TestStatus.NOT_RUN, 0, 1, ""),

@@ -222,7 +222,9 @@ def test_derived_properties() -> None:
 
 def _hidden_first() -> Result:
     tests = [
-        TestResult("test_secret", TestStatus.FAILED, 0, 2, "SECRET msg", "SECRET out", "SECRET d", True),
+        TestResult(
+            "test_secret", TestStatus.FAILED, 0, 2, "SECRET msg", "SECRET out", "SECRET d", True
+        ),
         TestResult("test_open", TestStatus.FAILED, 0, 1, "open msg", "", "open d"),
         TestResult("test_secret2", TestStatus.PASSED, 1, 1, "", "", "SECRET d2", True),
     ]
@@ -245,7 +247,11 @@ def test_learner_view_redacts_hidden_tests_but_keeps_their_status_and_points() -
 
 def test_learner_view_of_a_result_without_hidden_tests_is_the_same() -> None:
     result = Result(
-        "demo", Status.FAIL, 0, 1, "1 of 1 tests did not pass. First: test_a: no",
+        "demo",
+        Status.FAIL,
+        0,
+        1,
+        "1 of 1 tests did not pass. First: test_a: no",
         tests=[TestResult("test_a", TestStatus.FAILED, 0, 1, "no")],
     )
     assert result.learner_view() == result
@@ -275,7 +281,14 @@ def test_clean_text_shows_control_characters_instead_of_sending_them(raw: str, s
 def test_cleaned_result_covers_every_text_field() -> None:
     dirty = "\x1b[2J\x1bc"
     result = Result(
-        dirty, Status.FAIL, 0, 1, dirty, image=dirty, runner=dirty, submission=dirty,
+        dirty,
+        Status.FAIL,
+        0,
+        1,
+        dirty,
+        image=dirty,
+        runner=dirty,
+        submission=dirty,
         tests=[TestResult(dirty, TestStatus.FAILED, 0, 1, dirty, dirty, dirty)],
     )
     clean = result.cleaned()
