@@ -13,6 +13,9 @@ import pytest
 from sandbox.results import Result, Status, TestResult, TestStatus
 
 VALID_EXERCISE: dict[str, Any] = {
+    "format_version": 1,
+    "id": "demo",
+    "estimated_minutes": 10,
     "title": "Demo: a tiny JSON API",
     "summary": "One sentence for the list.",
     "topics": ["http", "json"],

@@ -49,16 +49,21 @@ def register(add: AddCommand) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     items = exercises_mod.load_all()
+    learning = exercises_mod.load_path()
     if args.json:
         print(
             json.dumps(
                 [
                     {
                         "slug": e.slug,
+                        "id": e.id,
+                        "track": e.track,
                         "title": e.title,
                         "summary": e.summary,
                         "topics": list(e.topics),
                         "difficulty": e.difficulty,
+                        "estimated_minutes": e.estimated_minutes,
+                        "prerequisites": list(e.prerequisites),
                         "points": e.points,
                     }
                     for e in items
@@ -67,7 +72,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             )
         )
         return OK
-    _terminal().render_list(common.console(), items, workspace.Progress.load().entries)
+    _terminal().render_list(common.console(), items, workspace.Progress.load().entries, learning)
     return OK
 
 
@@ -162,6 +167,9 @@ def cmd_hint(args: argparse.Namespace) -> int:
 
 def cmd_progress(args: argparse.Namespace) -> int:
     _terminal().render_list(
-        common.console(), exercises_mod.load_all(), workspace.Progress.load().entries
+        common.console(),
+        exercises_mod.load_all(),
+        workspace.Progress.load().entries,
+        exercises_mod.load_path(),
     )
     return OK

@@ -12,7 +12,7 @@ from rich.table import Table
 from sandbox.results import Result, Status, TestStatus
 
 if TYPE_CHECKING:
-    from sandbox.exercises import Exercise
+    from sandbox.exercises import Exercise, LearningPath
     from sandbox.images import ImageState
     from sandbox.verify import Verification
 
@@ -55,27 +55,46 @@ def render_result(console: Console, result: Result) -> None:
 
 
 def render_list(
-    console: Console, exercises: list[Exercise], progress: dict[str, dict[str, object]]
+    console: Console,
+    exercises: list[Exercise],
+    progress: dict[str, dict[str, object]],
+    learning: LearningPath | None = None,
 ) -> None:
-    """One line per exercise at 80 columns: topics only where there is room for them."""
-    wide = console.width >= 110
-    table = Table(title="Exercises", box=box.SIMPLE_HEAD, pad_edge=False, expand=True)
+    """The learning path, track by track; one line per exercise at 80 columns (time and topics
+    only where there is room for them)."""
+    by_slug = {ex.slug: ex for ex in exercises}
+    groups: list[tuple[str, list[Exercise]]] = []
+    for track in learning.tracks if learning else ():
+        groups.append((track.title, [by_slug[s] for s in track.exercises if s in by_slug]))
+    placed = {ex.slug for _, members in groups for ex in members}
+    rest = [ex for ex in exercises if ex.slug not in placed]
+    if rest:
+        groups.append(("Not in the learning path" if groups else "Exercises", rest))
+    roomy, wide = console.width >= 100, console.width >= 130
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=True)
+    table.add_column("#", no_wrap=True)
     table.add_column("slug", no_wrap=True)
     table.add_column("title", ratio=2, overflow="ellipsis", no_wrap=True, min_width=12)
     table.add_column("level", no_wrap=True)
     if wide:
         table.add_column("topics", ratio=1, overflow="ellipsis", no_wrap=True, min_width=10)
-    table.add_column("points", justify="right", no_wrap=True)
-    table.add_column("best", justify="right", no_wrap=True)
-    for ex in exercises:
-        entry = progress.get(ex.slug)
-        best = f"{entry.get('best_score', 0):g}/{ex.points:g}" if entry else "–"
-        cells = [ex.slug, escape(ex.title), ex.difficulty]
-        if wide:
-            cells.append(escape(", ".join(ex.topics)))
-        table.add_row(*cells, f"{ex.points:g}", best)
+    if roomy:
+        table.add_column("time", justify="right", no_wrap=True)
+    table.add_column("best/pts", justify="right", no_wrap=True)
+    blank = [""] * (3 + wide + roomy)
+    for number, (title, members) in enumerate(groups, start=1):
+        table.add_row("", "", f"[bold]{number}. {escape(title)}[/]", *blank)
+        for position, ex in enumerate(members, start=1):
+            entry = progress.get(ex.slug)
+            best = f"{entry.get('best_score', 0):g}" if entry else "–"
+            cells = [f"{number}.{position}", ex.slug, escape(ex.title), ex.difficulty]
+            cells += [escape(", ".join(ex.topics))] if wide else []
+            cells += [f"{ex.estimated_minutes} min"] if roomy else []
+            table.add_row(*cells, f"{best}/{ex.points:g}")
+        if not members:
+            table.add_row("", "", "[dim](coming soon)[/]", *blank)
     console.print(table)
-    console.print("[dim]Start one with `sandbox start SLUG`.[/]")
+    console.print("[dim]Start one with `sandbox start SLUG`; `sandbox list --json` has it all.[/]")
 
 
 def render_verify(console: Console, checks: list[Verification]) -> None:

@@ -427,6 +427,10 @@ def test_list_json(sandbox_home: Path, capsys: pytest.CaptureFixture[str]) -> No
     [item] = json.loads(capsys.readouterr().out)
     assert item == {
         "slug": "demo",
+        "id": "demo",
+        "track": "",
+        "estimated_minutes": 10,
+        "prerequisites": [],
         "title": "Demo: a tiny JSON API",
         "summary": "One sentence for the list.",
         "topics": ["http", "json"],
@@ -513,4 +517,4 @@ def test_list_fits_80_columns_one_line_per_exercise(
     assert all(len(line) <= 80 for line in lines)
     [row] = [line for line in lines if "demo" in line]
     assert "Demo: a tiny JSON API" in row, "the title is not wrapped"
-    assert row.split()[-2:] == ["3", "–"], "points and best are on the same line"
+    assert row.split()[-1] == "–/3", "best and points are on the same line"
