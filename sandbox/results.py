@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # 2 added `transcript` to each test; a version-1 document has none
 OUTPUT_CAP = 4000
 
 
@@ -118,6 +119,67 @@ class TestStatus(StrEnum):
 
 
 @dataclass
+class Exchange:
+    """One request the grader sent to the learner's app and what came back (excerpts)."""
+
+    method: str
+    path: str
+    request_headers: dict[str, str] = field(default_factory=dict)  # the ones that matter
+    request_body: str = ""
+    status: int | None = None  # None: no answer (see `error`)
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
+    duration_ms: float = 0.0
+    error: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Exchange:
+        status = data.get("status")
+        if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+            raise ValueError("'status' of an exchange must be an integer or null")
+        return cls(
+            method=_str(data, "method"),
+            path=_str(data, "path"),
+            request_headers=_headers(data, "request_headers"),
+            request_body=_str(data, "request_body", ""),
+            status=status,
+            response_headers=_headers(data, "response_headers"),
+            response_body=_str(data, "response_body", ""),
+            duration_ms=_num(data, "duration_ms", 0.0),
+            error=_str(data, "error", ""),
+        )
+
+    def cleaned(self) -> Exchange:
+        def heads(h: dict[str, str]) -> dict[str, str]:
+            return {clean_text(k): clean_text(v) for k, v in h.items()}
+
+        return replace(
+            self,
+            method=clean_text(self.method),
+            path=clean_text(self.path),
+            request_headers=heads(self.request_headers),
+            request_body=clean_text(self.request_body),
+            response_headers=heads(self.response_headers),
+            response_body=clean_text(self.response_body),
+            error=clean_text(self.error),
+        )
+
+    def lines(self) -> list[str]:
+        """The curl-like view: `> ` what was sent, `< ` what came back."""
+        out = [f"> {self.method} {self.path}"]
+        out += [f"> {k}: {v}" for k, v in self.request_headers.items()]
+        out += [f"> {line}" for line in self.request_body.splitlines()] if self.request_body else []
+        if self.status is None:
+            out.append(f"< (no answer: {self.error or 'the app did not respond'})")
+            return out
+        out.append(f"< {self.status} ({self.duration_ms:.0f} ms)")
+        out += [f"< {k}: {v}" for k, v in self.response_headers.items()]
+        body = self.response_body.splitlines() or ["(empty body)"]
+        out += [f"< {line}" for line in body]
+        return out
+
+
+@dataclass
 class TestResult:
     """One grader test."""
 
@@ -132,9 +194,13 @@ class TestResult:
     description: str = ""
     hidden: bool = False
     duration_s: float = 0.0
+    transcript: list[Exchange] = field(default_factory=list)  # the last requests of a failure
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TestResult:
+        transcript = data.get("transcript", [])
+        if not isinstance(transcript, list):
+            raise ValueError("'transcript' must be a list")
         return cls(
             name=_str(data, "name"),
             status=TestStatus(_str(data, "status")),
@@ -145,6 +211,7 @@ class TestResult:
             description=_str(data, "description", ""),
             hidden=bool(data.get("hidden", False)),
             duration_s=_num(data, "duration_s", 0.0),
+            transcript=[Exchange.from_dict(e) for e in transcript if isinstance(e, dict)],
         )
 
 
@@ -227,6 +294,7 @@ class Result:
                     description="",
                     message=HIDDEN_FAILED if t.status is not TestStatus.PASSED else "",
                     output="",
+                    transcript=[],
                 )
             )
         message = fail_message(tests) if self.status is Status.FAIL else self.message
@@ -248,6 +316,7 @@ class Result:
                     message=clean_text(t.message),
                     output=clean_text(t.output),
                     description=clean_text(t.description),
+                    transcript=[e.cleaned() for e in t.transcript],
                 )
                 for t in self.tests
             ],
@@ -267,7 +336,7 @@ class Result:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
         version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_VERSIONS or isinstance(version, bool):
             raise ValueError(f"unsupported result schema_version {version!r}")
         tests = data.get("tests", [])
         if not isinstance(tests, list):
@@ -347,6 +416,15 @@ def _str(data: dict[str, Any], key: str, default: str | None = None) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{key!r} must be a string, got {type(value).__name__}")
     return value
+
+
+def _headers(data: dict[str, Any], key: str) -> dict[str, str]:
+    value = data.get(key, {})
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError(f"{key!r} must be an object of strings")
+    return dict(value)
 
 
 def _num(data: dict[str, Any], key: str, default: float | None = None) -> float:

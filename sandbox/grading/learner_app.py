@@ -22,6 +22,8 @@ from typing import Any
 
 import requests
 
+from sandbox.grading.logs import json_lines
+from sandbox.grading.transcript import Transcript, record
 from sandbox.jobspec import JobSpec
 
 OUTPUT_KEEP = 256 * 1024  # bytes of app output kept; the rest is counted, not stored
@@ -127,6 +129,7 @@ class LearnerApp:
         self._output = _Output()
         self._http = requests.Session()
         self._killed_by_us = False
+        self.transcript = Transcript()
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -219,12 +222,27 @@ class LearnerApp:
         return self.base_url + (path if path.startswith("/") else "/" + path)
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One call to the app; every exchange (answered or not) goes into the transcript."""
+        started = time.monotonic()
+        try:
+            response = self._send(method, path, **kwargs)
+        except AppNoAnswer as exc:
+            self.transcript.add(
+                record(method, path, kwargs, None, time.monotonic() - started, str(exc))
+            )
+            raise
+        self.transcript.add(record(method, path, kwargs, response, time.monotonic() - started))
+        return response
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         if not self.running:
             self._revive()
         timeout = kwargs.pop("timeout", self.spec.request_timeout_s)
+        # Parallel callers each want their own connection (a Session is not thread-safe).
+        http = requests.Session() if kwargs.pop("fresh_connection", False) else self._http
         kwargs.setdefault("allow_redirects", False)
         try:
-            return self._http.request(method, self.url(path), timeout=timeout, **kwargs)
+            return http.request(method, self.url(path), timeout=timeout, **kwargs)
         except requests.Timeout:
             raise AppNoAnswer(f"{method} {path} got no answer within {timeout:g} s") from None
         except requests.ConnectionError:
@@ -258,6 +276,10 @@ class LearnerApp:
 
     def output_mark(self) -> int:
         return self._output.mark()
+
+    def log_records(self, since: int = 0) -> list[dict[str, Any]]:
+        """The JSON objects the app printed one per line (structured logs) since a mark."""
+        return json_lines(self.output(since))
 
     # -- internals ----------------------------------------------------------------------------
 

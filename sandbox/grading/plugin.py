@@ -10,7 +10,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -19,9 +19,18 @@ import pytest
 
 from sandbox.atomic import write_atomic
 from sandbox.grading import channel
+from sandbox.grading.checks import CHECKS, Checks
 from sandbox.grading.learner_app import AppDidNotStart, AppSpec, LearnerApp
 from sandbox.jobspec import JobSpec
-from sandbox.results import Result, Status, TestResult, TestStatus, fail_message, truncate
+from sandbox.results import (
+    Exchange,
+    Result,
+    Status,
+    TestResult,
+    TestStatus,
+    fail_message,
+    truncate,
+)
 
 _STATE = pytest.StashKey["GradingState"]()
 
@@ -45,6 +54,9 @@ class GradingState:
     collect_error: str | None = None
     tests: dict[str, TestResult] = field(default_factory=dict)
     _marks: dict[str, int] = field(default_factory=dict)
+    _exchange_marks: dict[str, int] = field(default_factory=dict)
+    extra_apps: list[LearnerApp] = field(default_factory=list)  # `fresh_app`s of the test running
+    fresh_count: int = 0
 
     def result(self, complete: bool) -> Result:
         tests = list(self.tests.values())
@@ -178,6 +190,35 @@ def app(request: pytest.FixtureRequest) -> Iterator[LearnerApp]:
     learner.stop()
 
 
+@pytest.fixture
+def fresh_app(request: pytest.FixtureRequest) -> Iterator[LearnerApp]:
+    """A second copy of the learner's app for one test: a new process over fresh files (a
+    clean copy of the submission), independent of `app`. Stopped when the test ends."""
+    state = _state(request.config)
+    state.fresh_count += 1
+    spec = replace(
+        state.app_spec, workdir=Path(f"{state.app_spec.workdir}-fresh{state.fresh_count}")
+    )
+    learner = LearnerApp(spec)
+    learner.prepare()
+    learner.start()  # AppDidNotStart fails this test with the app's own story
+    state.extra_apps.append(learner)
+    try:
+        yield learner
+    finally:
+        learner.stop()
+        state.extra_apps.remove(learner)
+
+
+@pytest.fixture
+def checks(request: pytest.FixtureRequest) -> Checks:
+    """Partial credit inside one test: each `with checks.case(...)` carries its share of the
+    test's points; the test earns the share of the cases that held."""
+    collector = Checks()
+    request.node.stash[CHECKS] = collector
+    return collector
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, None]:
     outcome = yield
@@ -216,6 +257,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, None]:
     state = item.config.stash.get(_STATE, None)
     if state is not None:
         state._marks[item.nodeid] = state.app.output_mark() if state.app else 0
+        state._exchange_marks[item.nodeid] = state.app.transcript.count if state.app else 0
     yield
 
 
@@ -259,14 +301,30 @@ def pytest_runtest_makereport(
         test.status, test.message = TestStatus.NOT_RUN, "skipped"
     elif report.when == "call":
         test.duration_s = round(report.duration, 3)
-        if report.passed:
+        checks = item.stash.get(CHECKS, None)
+        if report.passed and checks is not None and checks.failed:
+            test.status = TestStatus.FAILED
+            test.score = round(test.max_score * checks.share(), 3)
+            test.message = checks.summary()
+        elif report.passed:
             test.status, test.score, test.message = TestStatus.PASSED, test.max_score, ""
         else:
             test.status, test.score, test.message = TestStatus.FAILED, 0.0, _message(call)
         if state.app is not None:
             test.output = truncate(state.app.output(state._marks.get(item.nodeid, 0)))
+        if test.status is not TestStatus.PASSED:
+            test.transcript = _transcript(state, item.nodeid)
     elif report.when == "teardown":
         state.write(complete=False)
+
+
+def _transcript(state: GradingState, nodeid: str) -> list[Exchange]:
+    """The last few exchanges of a failed test: with the main app, or its own fresh app."""
+    if state.extra_apps:
+        return state.extra_apps[-1].transcript.since(0)
+    if state.app is None:
+        return []
+    return state.app.transcript.since(state._exchange_marks.get(nodeid, 0))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

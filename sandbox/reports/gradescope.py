@@ -54,6 +54,9 @@ def not_graded_output(result: Result) -> str:
 
 def _test(t: TestResult) -> dict[str, Any]:
     output = t.message
+    if t.transcript:
+        shown = "\n\n".join("\n".join(e.lines()) for e in t.transcript)
+        output = f"{output}\n\n--- last requests ---\n{shown}"
     if t.output:
         output = f"{output}\n\n--- captured output ---\n{t.output}" if output else t.output
     return {

@@ -57,6 +57,7 @@ class CheckRow:
     message: str
     output: str
     hidden: bool
+    transcript: str  # the curl-like view of the failure's last requests
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,7 @@ def student_rows(rows: list[tuple[str, Result]]) -> list[StudentRow]:
                         message=t.message.strip("\n"),
                         output=t.output.strip("\n"),
                         hidden=t.hidden,
+                        transcript="\n\n".join("\n".join(e.lines()) for e in t.transcript),
                     )
                     for t in r.tests
                 ],

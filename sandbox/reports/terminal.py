@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sandbox.results import Result, Status, TestStatus
+from sandbox.results import Result, Status, TestResult, TestStatus
 
 if TYPE_CHECKING:
     from sandbox.exercises import Exercise, LearningPath
@@ -47,11 +47,25 @@ def render_result(console: Console, result: Result) -> None:
         if first.hidden:
             console.print("\n[bold]First failure:[/] a hidden test. Re-read the README's contract.")
         else:
-            console.print(f"\n[bold]First failure:[/] {escape(first.name)}")
+            console.print(f"\n[bold]First failure:[/] {escape(first.description or first.name)}")
             console.print(escape(first.message))
+            render_transcript(console, first)
     elif result.status is not Status.PASS:
         console.print("\n" + escape(result.message))
     console.print(f"\n[dim]{result.status.info.next_step}[/]")
+
+
+def render_transcript(console: Console, test: TestResult) -> None:
+    """The failing test's last requests, curl-like: `>` sent, `<` received."""
+    if not test.transcript:
+        return
+    n = len(test.transcript)
+    console.print(f"\n[bold]The last {n} request{'s' if n > 1 else ''} of this test:[/]")
+    for exchange in test.transcript:
+        for line in exchange.lines():
+            style = "cyan" if line.startswith(">") else "magenta"
+            console.print(f"[{style}]{escape(line)}[/]", soft_wrap=True)
+        console.print()
 
 
 def render_list(

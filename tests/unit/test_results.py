@@ -116,7 +116,7 @@ def _valid_doc() -> dict[str, object]:
     return json.loads(full_result().to_json())
 
 
-@pytest.mark.parametrize("version", [2, 0, "1", None])
+@pytest.mark.parametrize("version", [3, 0, "1", None, True])
 def test_from_dict_rejects_another_schema_version(version: object) -> None:
     doc = _valid_doc()
     doc["schema_version"] = version
@@ -296,3 +296,43 @@ def test_cleaned_result_covers_every_text_field() -> None:
     texts = [clean.exercise, clean.message, clean.image, clean.runner, clean.submission]
     texts += [test.name, test.message, test.output, test.description]
     assert texts == ["\\x1b[2J\\x1bc"] * 9
+
+
+def test_a_version_1_document_still_reads_without_transcripts() -> None:
+    doc = json.loads(full_result().to_json())
+    doc["schema_version"] = 1
+    for test in doc["tests"]:
+        test.pop("transcript", None)
+    old = Result.from_dict(doc)
+    assert all(t.transcript == [] for t in old.tests)
+
+
+def test_transcripts_round_trip_and_are_redacted_for_hidden_tests() -> None:
+    from sandbox.results import Exchange
+
+    seen = Exchange(
+        "POST",
+        "/items",
+        {"Content-Type": "application/json"},
+        '{"a": 1}',
+        500,
+        {"Content-Type": "text/html"},
+        "<h1>boom</h1>",
+        12.5,
+    )
+    result = Result(
+        "demo",
+        Status.FAIL,
+        0,
+        2,
+        "x",
+        tests=[
+            TestResult("test_open", TestStatus.FAILED, 0, 1, "m", transcript=[seen]),
+            TestResult("test_secret", TestStatus.FAILED, 0, 1, "m", hidden=True, transcript=[seen]),
+        ],
+    )
+    again = Result.from_json(result.to_json())
+    assert again.tests[0].transcript == [seen]
+    assert again.learner_view().tests[1].transcript == []
+    assert seen.lines()[:3] == ["> POST /items", "> Content-Type: application/json", '> {"a": 1}']
+    assert "< 500 (12 ms)" in seen.lines() and "< <h1>boom</h1>" in seen.lines()
