@@ -194,3 +194,24 @@ def _course(exercises: list[Exercise], learning: LearningPath) -> list[LintProbl
                     )
                 )
     return problems
+
+
+def main(argv: list[str]) -> int:
+    """`python -m sandbox.lint [SLUG...]`: print each problem; exit 1 when there is one."""
+    from sandbox.exercises import load, load_all, load_path
+
+    learning = load_path()
+    chosen = [load(s, learning=learning) for s in argv] if argv else load_all()
+    problems = (
+        lint_all(chosen, learning) if not argv else [p for e in chosen for p in lint(e, learning)]
+    )
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problems in {len(chosen)} exercises")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))
