@@ -21,8 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
 
 OUTPUT_KEEP = 256 * 1024  # bytes of app output kept; the rest is counted, not stored
+# What the grader reads of one response, whatever the app sends: a 1.5 MB gzip body can inflate
+# to 1.5 GB inside the grader, which shares the job's memory with the app.
+BODY_CAP = 4 * 1024 * 1024  # decoded (inflated) body bytes
+HEADERS_CAP = 100  # header fields (http.client refuses more, with the same number)
+HEADER_BYTES_CAP = 64 * 1024  # names and values together
+_READ_CHUNK = 64 * 1024  # urllib3 inflates at most about this much per read
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 # Runs as the learner, before any learner code: limits the learner cannot raise, then serve.
@@ -202,22 +209,46 @@ class LearnerApp:
         return self.base_url + (path if path.startswith("/") else "/" + path)
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One call to the app, read as hostile input: a total deadline and capped reads.
+
+        `timeout` (default request_timeout_s) bounds the whole call, the body included: a body
+        trickled a byte at a time is cut at the deadline. The status line and headers are read
+        before the body, each read waiting at most `timeout`. A response past a cap or the
+        deadline fails the calling test (AppNoAnswer) with what happened.
+        """
         if not self.running:
             self._revive()
         timeout = kwargs.pop("timeout", self.spec.request_timeout_s)
         kwargs.setdefault("allow_redirects", False)
+        what = f"{method} {path}"
+        deadline = time.monotonic() + timeout
         try:
-            return self._http.request(method, self.url(path), timeout=timeout, **kwargs)
+            response = self._http.request(
+                method, self.url(path), timeout=timeout, stream=True, **kwargs
+            )
         except requests.Timeout:
-            raise AppNoAnswer(f"{method} {path} got no answer within {timeout:g} s") from None
-        except requests.ConnectionError:
-            time.sleep(0.1)
-            if self._proc is not None and self._proc.poll() is not None:
-                story = self._exit_story(self._proc.returncode, "")
-                raise AppNoAnswer(f"{method} {path}: {story}") from None
-            raise AppNoAnswer(
-                f"{method} {path}: the app closed the connection without answering"
-            ) from None
+            raise AppNoAnswer(f"{what} got no answer within {timeout:g} s") from None
+        except requests.ConnectionError as exc:
+            raise AppNoAnswer(self._no_answer(what, exc)) from None
+        try:
+            _check_headers(response, what)
+            response._content = _read_body(response, what, deadline, timeout)
+        finally:
+            response.close()
+        response.__class__ = _Response
+        response.what = what  # type: ignore[attr-defined]
+        return response
+
+    def _no_answer(self, what: str, exc: requests.ConnectionError) -> str:
+        if "got more than" in str(exc) or "LineTooLong" in str(exc) or "line too long" in str(exc):
+            return (
+                f"{what}: the response's headers ran past what the grader reads (at most "
+                f"{HEADERS_CAP} header fields, {HEADER_BYTES_CAP // 1024} KB in all)"
+            )
+        time.sleep(0.1)
+        if self._proc is not None and self._proc.poll() is not None:
+            return f"{what}: {self._exit_story(self._proc.returncode, '')}"
+        return f"{what}: the app closed the connection without answering"
 
     def get(self, path: str, **kw: Any) -> requests.Response:
         return self.request("GET", path, **kw)
@@ -293,6 +324,76 @@ def describe(response: requests.Response, limit: int = 300) -> str:
         if body
         else f"{response.status_code} {ctype} (empty body)"
     )
+
+
+class _Response(requests.Response):
+    """A response whose JSON parses within Python's recursion limit or fails its test."""
+
+    what = "the call"
+
+    def json(self, **kwargs: Any) -> Any:
+        try:
+            return super().json(**kwargs)
+        except RecursionError:
+            raise AppNoAnswer(
+                f"{self.what}: the JSON body nests deeper than the grader parses (about "
+                f"{sys.getrecursionlimit()} levels of arrays and objects)"
+            ) from None
+
+
+def _check_headers(response: requests.Response, what: str) -> None:
+    fields = list(response.raw.headers.items()) if response.raw is not None else []
+    size = sum(len(name) + len(value) for name, value in fields)
+    if len(fields) > HEADERS_CAP or size > HEADER_BYTES_CAP:
+        raise AppNoAnswer(
+            f"{what}: the response carried {len(fields)} header fields, {size} bytes; the grader "
+            f"reads at most {HEADERS_CAP} fields, {HEADER_BYTES_CAP // 1024} KB in all"
+        )
+
+
+def _read_body(response: requests.Response, what: str, deadline: float, timeout: float) -> bytes:
+    """The decoded body, at most BODY_CAP bytes, read before `deadline`; else AppNoAnswer."""
+    raw = response.raw
+    connection = getattr(raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    # At the deadline the socket is shut: a read blocked on a trickle returns at once.
+    watchdog = threading.Timer(max(deadline - time.monotonic(), 0), _shut, args=(sock,))
+    watchdog.daemon = True
+    watchdog.start()
+    body = bytearray()
+    try:
+        for chunk in raw.stream(_READ_CHUNK, decode_content=True):
+            body += chunk
+            if len(body) > BODY_CAP:
+                encoding = response.headers.get("Content-Encoding", "")
+                grew = f"inflated ({encoding})" if encoding else "ran"
+                raise AppNoAnswer(
+                    f"{what}: the response body {grew} past {BODY_CAP // 2**20} MB; the grader "
+                    f"reads at most {BODY_CAP // 2**20} MB of a body"
+                )
+            if time.monotonic() > deadline:
+                break
+    except (OSError, urllib3.exceptions.HTTPError, requests.RequestException) as exc:
+        if time.monotonic() <= deadline:
+            raise AppNoAnswer(f"{what}: the app broke off its answer ({_short(exc)})") from None
+    finally:
+        watchdog.cancel()
+    if time.monotonic() > deadline:
+        raise AppNoAnswer(
+            f"{what} got no complete answer within {timeout:g} s: the body was still arriving "
+            f"({len(body)} bytes so far)"
+        )
+    return bytes(body)
+
+
+def _shut(sock: socket.socket | None) -> None:
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _short(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
 
 
 def _last_error(output: str) -> str:
