@@ -83,7 +83,7 @@ class GradingState:
         channel.publish(result.to_json(indent=None))
         if self.result_file is None:
             return
-        doc = result.to_json()
+        doc = channel.encodable(result.to_json())
         fd, tmp = tempfile.mkstemp(dir=self.result_file.parent, prefix=".result-")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(doc)
