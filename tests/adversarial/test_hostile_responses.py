@@ -70,3 +70,21 @@ def test_a_lone_surrogate_in_a_message_is_published(
     assert _failed(result) == {
         "test_the_name_is_milk": "GET /name gave the name \ufffd; expected milk"
     }
+
+
+def test_a_run_stopped_by_our_own_error_says_so(
+    docker_runner: DockerRunner,
+    probe_exercise: Callable[[str], Exercise],
+) -> None:
+    # The app is innocent (it answers every call); the grader's own hook raises after test 1.
+    bug = probe_exercise("grader-bug")
+    result = docker_runner.run(Job(bug, bug.solution, "innocent"))
+    print(f"grader bug: {result.status.value} {result.score}/{result.max_score}; {result.message}")
+
+    # before: "fail", 1/3, the last two "not run" like any partial run, the learner's fault
+    assert result.status is Status.ERROR, result.message
+    assert result.infrastructure and not result.complete
+    assert result.message.startswith(
+        "Could not grade: the grader stopped with an internal error (pytest exit code 3)"
+    ), result.message
+    assert "This is not your code's fault" in result.message
