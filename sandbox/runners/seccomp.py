@@ -7,8 +7,8 @@ connection with 4 MB buffers). An exercise needs none of that: its app listens o
 and may use AF_UNIX. So, on top of what Docker's default profile refuses a container without
 extra capabilities (mount, unshare, ptrace of others, bpf, keyrings, …):
 
-- `socket()`: only AF_UNIX (any type) and AF_INET/AF_INET6 streams (TCP). Netlink, packet,
-  UDP, raw, vsock, … are EPERM. glibc copes: getaddrinfo falls back when netlink is refused.
+- `socket()`: only AF_UNIX (any type) and AF_INET/AF_INET6 TCP streams. Netlink, packet,
+  UDP, raw, SCTP, vsock, … are EPERM. glibc copes: getaddrinfo falls back when netlink is refused.
 - `setsockopt(SOL_SOCKET, SO_SNDBUF | SO_RCVBUF | SO_SNDBUFFORCE | SO_RCVBUFFORCE)` is EPERM,
   so a socket's buffers are what the network namespace's sysctls allow (`hardening()` lowers
   `net.ipv4.tcp_rmem`/`tcp_wmem`); every other socket option goes through.
@@ -26,6 +26,7 @@ from typing import Any
 
 AF_UNIX, AF_INET, AF_INET6 = 1, 2, 10
 SOCK_STREAM, SOCK_TYPE_MASK = 1, 0xF  # the type argument also carries SOCK_NONBLOCK/CLOEXEC
+IPPROTO_TCP = 6  # protocol 0 means the same for a stream; SCTP, MPTCP, … are refused
 SOL_SOCKET = 1
 SO_SNDBUF, SO_RCVBUF, SO_SNDBUFFORCE, SO_RCVBUFFORCE = 7, 8, 32, 33
 REFUSED_SOCKET_OPTIONS = frozenset({SO_SNDBUF, SO_RCVBUF, SO_SNDBUFFORCE, SO_RCVBUFFORCE})
@@ -102,8 +103,11 @@ def profile() -> dict[str, Any]:
     rules: list[dict[str, Any]] = [
         {"names": _ALLOWED, "action": "SCMP_ACT_ALLOW"},
         _allow("socket", _arg(0, eq, AF_UNIX)),
-        _allow("socket", _arg(0, eq, AF_INET), stream),
-        _allow("socket", _arg(0, eq, AF_INET6), stream),
+        *(
+            _allow("socket", _arg(0, eq, family), stream, _arg(2, eq, protocol))
+            for family in (AF_INET, AF_INET6)
+            for protocol in (0, IPPROTO_TCP)
+        ),
         _allow("socketpair", _arg(0, eq, AF_UNIX)),
         _allow("setsockopt", _arg(1, "SCMP_CMP_NE", SOL_SOCKET)),
         *(
