@@ -54,7 +54,7 @@ ISOLATIONS = {"runc": None, "gvisor": "runsc"}
 # The network namespace's own TCP buffer sizes (min, default, max bytes), namespaced since Linux
 # 4.15. With SO_SNDBUF/SO_RCVBUF refused by our seccomp profile they cap every socket: on cgroup
 # v1 no memory cgroup is charged for socket buffers (measured: 510 never-read loopback
-# connections took 2 GB of host TCP memory with the host's defaults, ~75 MB with these).
+# connections took 2 GB of host TCP memory with the host's defaults, +85 MB with these).
 TCP_BUFFERS = {"net.ipv4.tcp_rmem": "4096 32768 65536", "net.ipv4.tcp_wmem": "4096 16384 65536"}
 
 
