@@ -22,6 +22,9 @@ from typing import Any
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection
+from urllib3.connectionpool import HTTPConnectionPool
 
 OUTPUT_KEEP = 256 * 1024  # bytes of app output kept; the rest is counted, not stored
 # What the grader reads of one response, whatever the app sends: a 1.5 MB gzip body can inflate
@@ -115,7 +118,7 @@ class LearnerApp:
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._output = _Output()
-        self._http = requests.Session()
+        self._http = _session()
         self._killed_by_us = False
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -211,10 +214,10 @@ class LearnerApp:
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """One call to the app, read as hostile input: a total deadline and capped reads.
 
-        `timeout` (default request_timeout_s) bounds the whole call, the body included: a body
-        trickled a byte at a time is cut at the deadline. The status line and headers are read
-        before the body, each read waiting at most `timeout`. A response past a cap or the
-        deadline fails the calling test (AppNoAnswer) with what happened.
+        `timeout` (default request_timeout_s) bounds the whole call — connecting, sending, the
+        status line, headers and body: at the deadline the call's socket is shut, so an answer
+        trickled a byte at a time ends there. A response past a cap or the deadline fails the
+        calling test (AppNoAnswer) with what happened.
         """
         if not self.running:
             self._revive()
@@ -222,19 +225,30 @@ class LearnerApp:
         kwargs.setdefault("allow_redirects", False)
         what = f"{method} {path}"
         deadline = time.monotonic() + timeout
+        call = _Call()
+        _in_flight.call = call
+        watchdog = threading.Timer(timeout, call.shut)
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            response = self._http.request(
-                method, self.url(path), timeout=timeout, stream=True, **kwargs
-            )
-        except requests.Timeout:
-            raise AppNoAnswer(f"{what} got no answer within {timeout:g} s") from None
-        except requests.ConnectionError as exc:
-            raise AppNoAnswer(self._no_answer(what, exc)) from None
-        try:
-            _check_headers(response, what)
-            response._content = _read_body(response, what, deadline, timeout)
+            try:
+                response = self._http.request(
+                    method, self.url(path), timeout=timeout, stream=True, **kwargs
+                )
+            except requests.Timeout:
+                raise AppNoAnswer(f"{what} got no answer within {timeout:g} s") from None
+            except requests.ConnectionError as exc:
+                if time.monotonic() >= deadline:
+                    raise AppNoAnswer(f"{what} got no answer within {timeout:g} s") from None
+                raise AppNoAnswer(self._no_answer(what, exc)) from None
+            try:
+                _check_headers(response, what)
+                response._content = _read_body(response, what, deadline, timeout)
+            finally:
+                response.close()
         finally:
-            response.close()
+            watchdog.cancel()
+            _in_flight.call = None
         response.__class__ = _Response
         response.what = what  # type: ignore[attr-defined]
         return response
@@ -353,16 +367,9 @@ def _check_headers(response: requests.Response, what: str) -> None:
 
 def _read_body(response: requests.Response, what: str, deadline: float, timeout: float) -> bytes:
     """The decoded body, at most BODY_CAP bytes, read before `deadline`; else AppNoAnswer."""
-    raw = response.raw
-    connection = getattr(raw, "_connection", None)
-    sock = getattr(connection, "sock", None)
-    # At the deadline the socket is shut: a read blocked on a trickle returns at once.
-    watchdog = threading.Timer(max(deadline - time.monotonic(), 0), _shut, args=(sock,))
-    watchdog.daemon = True
-    watchdog.start()
     body = bytearray()
     try:
-        for chunk in raw.stream(_READ_CHUNK, decode_content=True):
+        for chunk in response.raw.stream(_READ_CHUNK, decode_content=True):
             body += chunk
             if len(body) > BODY_CAP:
                 encoding = response.headers.get("Content-Encoding", "")
@@ -374,22 +381,51 @@ def _read_body(response: requests.Response, what: str, deadline: float, timeout:
             if time.monotonic() > deadline:
                 break
     except (OSError, urllib3.exceptions.HTTPError, requests.RequestException) as exc:
-        if time.monotonic() <= deadline:
+        if time.monotonic() < deadline:
             raise AppNoAnswer(f"{what}: the app broke off its answer ({_short(exc)})") from None
-    finally:
-        watchdog.cancel()
-    if time.monotonic() > deadline:
-        raise AppNoAnswer(
-            f"{what} got no complete answer within {timeout:g} s: the body was still arriving "
-            f"({len(body)} bytes so far)"
-        )
+    if time.monotonic() >= deadline:
+        raise AppNoAnswer(f"{what} got no complete answer within {timeout:g} s")
     return bytes(body)
 
 
-def _shut(sock: socket.socket | None) -> None:
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+class _Call:
+    """The socket of one call in flight, for its deadline to shut (from the watchdog thread)."""
+
+    def __init__(self) -> None:
+        self.sock: socket.socket | None = None
+
+    def shut(self) -> None:
+        sock = self.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # a blocked read returns at once
+
+
+_in_flight = threading.local()  # .call: the _Call this thread is making, if any
+
+
+class _WatchedConnection(HTTPConnection):
+    """Connects before sending, and hands its socket to the call in flight (fresh or reused)."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is None:
+            self.connect()
+        call = getattr(_in_flight, "call", None)
+        if call is not None:
+            call.sock = self.sock
+        super().request(*args, **kwargs)
+
+
+class _WatchedPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedConnection
+
+
+def _session() -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter()
+    adapter.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool}
+    session.mount("http://", adapter)
+    return session
 
 
 def _short(exc: BaseException) -> str:
