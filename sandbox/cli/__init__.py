@@ -41,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show ✓ gets '?', not a crash
+        encoding = (getattr(stream, "encoding", "") or "").lower().replace("-", "")
+        if not encoding.startswith("utf") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv and _in_a_workspace():

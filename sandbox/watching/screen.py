@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.markup import escape
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -64,7 +65,26 @@ def render(state: WatchState, console: Console) -> RenderableType:
     body = _body(state, console, ascii_only, room)
     while len(body) > 1 and _lines(console, body) > room:
         body = [*body[:-2], body[-1]]  # drop detail lines from the end, keep the "…" marker
-    return Group(*top, *body, *bottom)
+    frame = Group(*top, *body, *bottom)
+    return _Ascii(frame) if ascii_only else frame
+
+
+_TO_ASCII = str.maketrans(
+    {"—": "-", "–": "-", "·": "|", "…": "...", "●": "*", "←": "<", "→": ">", "′": "'", "’": "'"}
+)
+
+
+class _Ascii:
+    """A renderable's text with typography a plain terminal cannot show spelled in ASCII (any
+    other character that is not ASCII becomes '?': the frame never fails to print)."""
+
+    def __init__(self, inner: RenderableType) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for segment in console.render(self.inner, options):
+            text = segment.text.translate(_TO_ASCII).encode("ascii", "replace").decode("ascii")
+            yield Segment(text, segment.style, segment.control)
 
 
 def _lines(console: Console, parts: list[RenderableType]) -> int:
@@ -83,12 +103,12 @@ def _header(state: WatchState, ascii_only: bool) -> list[RenderableType]:
     done = sum(1 for e in state.exercises if state.progress.done(e))
     bar = progress_bar(done, len(state.exercises), width=20, ascii_only=ascii_only)
     return [
-        Text.from_markup(
+        _one_line(
             f"[bold]{escape(ex.slug)}[/] — {escape(ex.title)}[dim]{where}[/]", overflow="ellipsis"
         ),
-        Text.from_markup(f"Curriculum {bar}", overflow="ellipsis"),
-        Text.from_markup(
-            f"[dim]watching {escape(state.folder)} ({escape(state.watching)})[/]",
+        _one_line(f"Curriculum {bar}", overflow="ellipsis"),
+        _one_line(
+            f"[dim]({escape(state.watching)}) watching {escape(state.folder)}[/]",
             overflow="ellipsis",
         ),
     ]
@@ -129,7 +149,11 @@ def _body(state: WatchState, console: Console, ascii_only: bool, room: int) -> l
     if state.hint:  # asked for just now: shown before the failure's details, never cut away
         detail = [*[f"[yellow]{escape(line)}[/]" for line in state.hint.splitlines()], "", *detail]
     lines = max(room - used, 2)
-    if len(detail) > lines:
+    if len(detail) > lines and result.status is not Status.FAIL:
+        # an app that did not start: its first line says what, its LAST lines say where
+        keep = lines - 2
+        detail = [detail[0], "[dim]…[/]", *detail[len(detail) - keep :]]
+    elif len(detail) > lines:
         detail = [*detail[: lines - 1], "[dim]… (the rest: `sandbox check --json`)[/]"]
     parts += [Text.from_markup(line, overflow="ellipsis") for line in detail]
     return parts
@@ -168,12 +192,24 @@ def _footer(state: WatchState) -> list[RenderableType]:
     lines: list[RenderableType] = []
     if state.notice:
         lines.append(Text.from_markup(escape(state.notice), overflow="ellipsis"))
-    lines += [Text.from_markup(status, overflow="ellipsis"), Text(KEYS, style="dim")]
+    lines += [_one_line(status, overflow="ellipsis"), Text(KEYS, style="dim")]
     return lines
+
+
+def _one_line(markup: str, overflow: str = "ellipsis") -> Text:
+    """A line that is cut with an ellipsis at the terminal's edge, never wrapped."""
+    text = Text.from_markup(markup, overflow="ellipsis")
+    text.no_wrap = True
+    return text
 
 
 def _list(state: WatchState, console: Console) -> RenderableType:
     ascii_only = plain_terminal(console)
+    frame = _list_frame(state, console, ascii_only)
+    return _Ascii(frame) if ascii_only else frame
+
+
+def _list_frame(state: WatchState, console: Console, ascii_only: bool) -> RenderableType:
     marks = (
         {"done": "+", "started": "~", "new": " "}
         if ascii_only

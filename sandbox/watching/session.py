@@ -117,8 +117,7 @@ class WatchSession:
             except queue.Empty:
                 pass
             if self.keys:
-                key = _read_key()
-                if key:
+                for key in _read_keys():  # several may arrive in one read ("1", Enter)
                     dirty = self._key(key) or dirty
             if dirty and not self._quit:
                 redraw()
@@ -241,7 +240,7 @@ class WatchSession:
             else:
                 s.hint = f"Hint {hint[0]}/{len(s.exercise.hints)}: {hint[1]}"
         elif key == "x":
-            s.prompt = f"Reset {self.ws.path} to the starter? Your files are backed up first. [y/N]"
+            s.prompt = "Reset to the starter? Your files are backed up first. [y/N]"
         elif key == "l":
             s.list_open, s.list_input = True, ""
         elif key == "n":
@@ -311,12 +310,14 @@ class WatchSession:
             self.runner.cancel()
 
 
-def _read_key() -> str:
+def _read_keys() -> str:
     ready, _, _ = select.select([sys.stdin], [], [], 0)
     if not ready:
         return ""
-    data = os.read(sys.stdin.fileno(), 32)
-    return data.decode("utf-8", errors="replace")[:1] if data else ""
+    data = os.read(sys.stdin.fileno(), 64)
+    if data.startswith(b"\x1b") and len(data) > 1:
+        return ""  # an arrow or function key: not one of ours
+    return data.decode("utf-8", errors="replace")
 
 
 @contextlib.contextmanager
