@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -59,6 +60,17 @@ def register(add: AddCommand) -> None:
     p.add_argument("dir", nargs="?", help="workspace folder (default: .)")
     p.add_argument("--polling", action="store_true", help="scan for saves instead of file events")
     common.runner_options(p)
+
+    p = add(
+        "run",
+        cmd_run,
+        "Serve a workspace's app on 127.0.0.1 (for curl or a browser) in the grading image, "
+        "until Ctrl-C.",
+    )
+    p.add_argument("dir", nargs="?", help="workspace folder (default: .)")
+    p.add_argument("--exercise", help="exercise to serve it as (default: the workspace's)")
+    p.add_argument("--port", type=int, default=5000, help="port on 127.0.0.1 (default: 5000)")
+    common.runner_options(p, local=False)
 
     p = add("hint", cmd_hint, "Show the next hint for a workspace's exercise.")
     p.add_argument("dir", nargs="?", help="workspace folder (default: .)")
@@ -224,6 +236,43 @@ def cmd_check(args: argparse.Namespace) -> int:
                 "(`sandbox start` makes one).[/]"
             )
     return common.result_code(result)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sandbox.runners.docker import DockerRunner
+
+    exercise, folder = _resolve_target(args)
+    if not 1 <= args.port <= 65535:
+        raise UsageError("--port must be between 1 and 65535")
+    runner = common.make_runner(args)
+    if not isinstance(runner, DockerRunner):
+        raise UsageError("`sandbox run` serves the app in the grading image: it needs Docker")
+    with tempfile.TemporaryDirectory(prefix="sandbox-run-") as staging:
+        try:
+            staged = submissions.stage_folder_copy(folder, Path(staging))
+        except SubmissionRejected as exc:
+            raise UsageError(f"{folder} cannot be served: {exc}") from None
+        console = common.err_console()
+        console.print(
+            f"Serving [bold]{escape(exercise.slug)}[/] from {escape(str(folder))} at "
+            f"[bold]http://127.0.0.1:{args.port}/[/] (this machine only). Ctrl-C stops it."
+        )
+        signal.signal(signal.SIGTERM, _interrupted)  # stopped like Ctrl-C: the container goes too
+        try:
+            code = runner.serve(
+                Job(exercise, staged, folder.resolve().name),
+                args.port,
+                lambda text: print(text, end="", flush=True),
+            )
+        except KeyboardInterrupt:
+            console.print("stopped")
+            return OK
+    console.print(f"the app exited (code {code})")
+    return OK if code == 0 else BELOW
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def cmd_watch(args: argparse.Namespace) -> int:

@@ -49,6 +49,7 @@ except OSError:
     pass
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 module, attribute, port, on_host = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == '1'
+host = sys.argv[5] if len(sys.argv) > 5 else '127.0.0.1'
 if on_host:  # no container to take the app down with the grader: die with it (PR_SET_PDEATHSIG)
     import ctypes, signal
     ctypes.CDLL(None).prctl(1, signal.SIGKILL)
@@ -57,7 +58,7 @@ sys.path.insert(0, os.getcwd())
 import importlib
 app = getattr(importlib.import_module(module), attribute)
 from werkzeug.serving import make_server
-make_server('127.0.0.1', port, app, threaded=True).serve_forever()
+make_server(host, port, app, threaded=True).serve_forever()
 """
 
 
@@ -212,6 +213,33 @@ class LearnerApp:
             proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
+
+    def serve(self, host: str, port: int) -> int:
+        """`sandbox run`: serve the app on host:port in the foreground, its output on ours, until
+        it exits or is killed. Returns its exit code."""
+        command = [
+            sys.executable,
+            "-c",
+            _LAUNCH,
+            self.spec.module,
+            self.spec.attribute,
+            str(port),
+            "1" if self.spec.learner_uid is None else "0",
+            host,
+        ]
+        proc = subprocess.Popen(
+            command,
+            cwd=self.workdir,
+            env=self._env(),
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            **self._user_kwargs(),
+        )
+        try:
+            return proc.wait()
+        finally:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
     def restart(self) -> None:
         """A fresh process over the same working directory."""

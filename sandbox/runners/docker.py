@@ -17,6 +17,7 @@ import tarfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,15 @@ LOG_CAP = 64 * 1024
 WORK_TMPFS_INODES = 16384  # files + folders the app may create under /work
 SMALL_TMPFS_INODES = 4096  # the same for /tmp and /dev/shm
 START_SLACK_S = 5.0  # container start and interpreter start-up, on top of the exercise's limit
+SERVE_PORT = 5000
+SERVE_COMMAND = [
+    "/opt/venv/bin/python",
+    "-I",
+    "-B",
+    "-c",
+    "import sys; sys.path.insert(0, '/opt/sandbox'); from sandbox.grading.serve import main; "
+    "sys.exit(main(['/job/job.json']))",
+]
 WARM_IDLE_S = 300.0  # a prepared container nobody used exits by itself after this
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -203,6 +213,31 @@ class DockerRunner:
                 self._active.discard(container)
             _remove(container)
 
+    def serve(self, job: Job, port: int, out: Callable[[str], None]) -> int:
+        """`sandbox run`: the learner's app served on 127.0.0.1:`port` from the same image,
+        user boundary and limits as grading (but with a network, to be reachable), its output
+        passed to `out`, until Ctrl-C; the container is removed however it ends."""
+        spec = job_spec(
+            job,
+            submission="/job/submission",
+            grader="/job/grader",
+            workdir="/work/app",
+            result_file=RESULT_PATH,
+            learner_uid=LEARNER_UID,
+        )
+        archive = job_archive(job, spec)
+        container = self._create(job.exercise, "run", SERVE_COMMAND, port=port)
+        try:
+            stdin = self._start(container)
+            raw = getattr(stdin, "_sock", stdin)
+            raw.sendall(archive)
+            raw.close()
+            for chunk in container.logs(stream=True, follow=True):
+                out(chunk.decode("utf-8", errors="replace"))
+            return int(container.wait().get("StatusCode", 0))
+        finally:
+            _remove(container)
+
     def alive(self) -> bool:
         """Does the engine still answer? (After a failure: ours, or the whole engine gone?)"""
         try:
@@ -229,7 +264,9 @@ class DockerRunner:
 
     # -- steps ----------------------------------------------------------------------------------
 
-    def _create(self, exercise: Exercise, submission_id: str, command: list[str]) -> Container:
+    def _create(
+        self, exercise: Exercise, submission_id: str, command: list[str], port: int = 0
+    ) -> Container:
         options: dict[str, Any] = {
             "image": self.image,
             # Not detached + stdin_open is how the SDK sets StdinOnce: the grader's stdin closes
@@ -247,6 +284,9 @@ class DockerRunner:
             },
             "name": f"sandbox-{exercise.slug}-{uuid.uuid4().hex[:10]}",
         }
+        if port:  # `sandbox run`: reachable from this machine only, at 127.0.0.1:port
+            options["network_mode"] = "bridge"
+            options["ports"] = {f"{SERVE_PORT}/tcp": ("127.0.0.1", port)}
         runtime = ISOLATIONS[self.isolation]
         if runtime:
             options["runtime"] = runtime
