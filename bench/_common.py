@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from sandbox.exercises import Exercise
 from sandbox.runners import Job
 from sandbox.runners.docker import hardening
-from sandbox.runners.jobfiles import job_document, submission_files
+from sandbox.runners.jobfiles import job_spec, submission_files
 
 
 def timed(cmd: list[str]) -> float:
@@ -35,7 +35,7 @@ def bare_job_dir(ex: Exercise, submission: Path, target: Path) -> Path:
         (target / "submission" / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target / "submission" / rel)
     shutil.copytree(ex.grader_dir, target / "grader", ignore=shutil.ignore_patterns("__pycache__"))
-    doc = job_document(
+    spec = job_spec(
         Job(ex, submission),
         submission="/job/submission",
         grader="/job/grader",
@@ -43,7 +43,7 @@ def bare_job_dir(ex: Exercise, submission: Path, target: Path) -> Path:
         result_file="/job/out/result.json",
         learner_uid=10001,
     )
-    (target / "job.json").write_text(json.dumps(doc))
+    (target / "job.json").write_text(spec.to_json())
     return target
 
 
@@ -65,7 +65,13 @@ def docker_run_flags(ex: Exercise) -> list[str]:
     for path, options in h["tmpfs"].items():
         flags += ["--tmpfs", f"{path}:{options}"]
     flags += [f"--cap-drop={c}" for c in h["cap_drop"]] + [f"--cap-add={c}" for c in h["cap_add"]]
-    flags += [f"--security-opt={o}" for o in h["security_opt"]]
+    for option in h["security_opt"]:
+        if option.startswith("seccomp="):  # the CLI takes a profile's path, the API its JSON
+            profile = Path(tempfile.mkdtemp(prefix="bench-seccomp-")) / "profile.json"
+            profile.write_text(option.removeprefix("seccomp="))
+            option = f"seccomp={profile}"
+        flags.append(f"--security-opt={option}")
+    flags += [f"--sysctl={name}={value}" for name, value in h.get("sysctls", {}).items()]
     flags += [f"--ulimit={u['Name']}={u['Soft']}:{u['Hard']}" for u in h["ulimits"]]
     flags += ["--log-opt", "max-size=1m", "--log-opt", "max-file=1"]
     return flags

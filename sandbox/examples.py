@@ -139,7 +139,7 @@ class ExampleOutcome:
         by_name = {t.name: t for t in r.tests}
         for name in ex.fails:
             test = by_name.get(name)
-            if test is None and r.status.graded:
+            if test is None and r.status.is_verdict:
                 out.append(
                     f"example {ex.name} names {name} in fails, but the grader has no such test"
                 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sandbox.exercises import Exercise
 from sandbox.results import Result
@@ -25,8 +25,35 @@ class Job:
 
 
 class Runner(Protocol):
+    """What the CLI and the batch use of a runner, and nothing else."""
+
     name: str
 
     def run(self, job: Job) -> Result:
         """Grade the job; learner outcomes are results, only the tool's own failures raise."""
+        ...
+
+    def alive(self) -> bool:
+        """After a failure: does the engine still answer (ours, or the whole engine gone)?"""
+        ...
+
+    def cancel(self) -> None:
+        """Stop every job running now, at once (a batch being interrupted)."""
+        ...
+
+
+@runtime_checkable
+class Preparing(Protocol):
+    """A runner that can start the next job's container ahead of time (watch mode)."""
+
+    def prepare(self, exercise: Exercise) -> Any:
+        """A started container waiting for one job of `exercise`."""
+        ...
+
+    def discard(self, warm: Any) -> None: ...
+
+    def run(self, job: Job, warm: Any = None) -> Result: ...
+
+    def close(self) -> None:
+        """Nothing left behind: running jobs killed, prepared containers removed."""
         ...

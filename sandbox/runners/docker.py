@@ -1,8 +1,9 @@
 """Grade a job in a fresh, hardened container: copied in, never bind-mounted; always removed.
 
 Inside: the grader runs as root holding only SETUID/SETGID/KILL (to start, reach and stop the
-learner's app); the app runs as LEARNER_UID with no capabilities. The result leaves through
-/job/out, a root-only folder of an anonymous volume, read back with tar and strict caps.
+learner's app); the app runs as LEARNER_UID with no capabilities. The job streams in on the
+grader's stdin as a tar; the result leaves as nonce-tagged lines on the grader's stdout (read
+from the container's log), with /job/out/result.json, root-only, as the fallback.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import tarfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import docker.errors
@@ -26,11 +29,14 @@ from docker.types import LogConfig, Mount, Ulimit
 
 from sandbox.docker_client import LABEL
 from sandbox.errors import RunnerError, SubmissionRejected
-from sandbox.exercises import Limits
+from sandbox.exercises import Exercise
 from sandbox.grading import channel
-from sandbox.results import Result, Status, TestStatus, truncate
+from sandbox.jobspec import Limits
+from sandbox.results import Result, truncate
 from sandbox.runners import Job
-from sandbox.runners.jobfiles import job_archive, job_document
+from sandbox.runners.finalize import RunEnd, finalize, rejected
+from sandbox.runners.jobfiles import job_archive, job_spec
+from sandbox.runners.seccomp import profile_json
 
 LEARNER_UID = 10001
 RESULT_PATH = "/job/out/result.json"
@@ -47,13 +53,37 @@ LOG_CAP = 64 * 1024
 WORK_TMPFS_INODES = 16384  # files + folders the app may create under /work
 SMALL_TMPFS_INODES = 4096  # the same for /tmp and /dev/shm
 START_SLACK_S = 5.0  # container start and interpreter start-up, on top of the exercise's limit
+SERVE_PORT = 5000
+SERVE_COMMAND = [
+    "/opt/venv/bin/python",
+    "-I",
+    "-B",
+    "-c",
+    "import sys; sys.path.insert(0, '/opt/sandbox'); from sandbox.grading.serve import main; "
+    "sys.exit(main(['/job/job.json']))",
+]
+WARM_IDLE_S = 300.0  # a prepared container nobody used exits by itself after this
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
 
 ISOLATIONS = {"runc": None, "gvisor": "runsc"}
+# The network namespace's own TCP buffer sizes (min, default, max bytes), namespaced since Linux
+# 4.15. With SO_SNDBUF/SO_RCVBUF refused by our seccomp profile they cap every socket: on cgroup
+# v1 no memory cgroup is charged for socket buffers (measured: 510 never-read loopback
+# connections took 2 GB of host TCP memory with the host's defaults, +85 MB with these).
+TCP_BUFFERS = {"net.ipv4.tcp_rmem": "4096 32768 65536", "net.ipv4.tcp_wmem": "4096 16384 65536"}
 
 
-def hardening(limits: Limits) -> dict[str, Any]:
-    """The container settings that hold the learner in: the same for every job of an exercise."""
+def hardening(limits: Limits, isolation: str = "runc") -> dict[str, Any]:
+    """The container settings that hold the learner in: the same for every job of an exercise.
+
+    Under gVisor the sandbox's own kernel holds socket memory inside the container's limit and
+    applies its own syscall filter: our seccomp profile and sysctls are for runc.
+    """
+    kernel: dict[str, Any] = (
+        {"security_opt": ["no-new-privileges", f"seccomp={profile_json()}"], "sysctls": TCP_BUFFERS}
+        if isolation == "runc"
+        else {"security_opt": ["no-new-privileges"]}
+    )
     return {
         "network_mode": "none",
         "mem_limit": f"{limits.memory_mb}m",
@@ -77,7 +107,7 @@ def hardening(limits: Limits) -> dict[str, Any]:
         "mounts": [Mount(target="/job", source=None, type="volume")],
         "cap_drop": ["ALL"],
         "cap_add": ["SETUID", "SETGID", "KILL"],
-        "security_opt": ["no-new-privileges"],
+        **kernel,
         "user": "0:0",
         "ulimits": [
             Ulimit(name="core", soft=0, hard=0),
@@ -87,8 +117,20 @@ def hardening(limits: Limits) -> dict[str, Any]:
     }
 
 
+@dataclass
+class Warm:
+    """A grading container created and started ahead of its job: the interpreter and pytest are
+    loaded and it waits on stdin. It takes ONE job and is then removed (never reused: isolation
+    is unchanged); an idle one exits by itself after WARM_IDLE_S."""
+
+    exercise: Exercise
+    container: Container
+    stdin: Any  # the attached socket
+    since: float
+
+
 class DockerRunner:
-    """The default runner: one fresh container per job."""
+    """The default runner: one fresh container per job (optionally started ahead: `prepare`)."""
 
     name = "docker"
 
@@ -101,12 +143,81 @@ class DockerRunner:
         self.image = image
         self.isolation = isolation
         self._active: set[Container] = set()
+        self._warm: set[Container] = set()
         self._lock = threading.Lock()
 
-    def run(self, job: Job) -> Result:
+    @property
+    def label(self) -> str:
+        return f"{self.name}:{self.isolation}"
+
+    def prepare(self, exercise: Exercise) -> Warm:
+        """A container for the next job of `exercise`, started now (watch mode: while the
+        learner edits). Hand it to `run(job, warm=...)`, or `discard` it."""
+        command = [*GRADER_COMMAND[:-1], "--idle-timeout", f"{WARM_IDLE_S:g}", GRADER_COMMAND[-1]]
+        container = self._create(exercise, "warm", command)
+        with self._lock:
+            self._warm.add(container)
+        try:
+            stdin = self._start(container)
+        except RunnerError:
+            self.discard(Warm(exercise, container, None, time.monotonic()))
+            raise
+        return Warm(exercise, container, stdin, time.monotonic())
+
+    def discard(self, warm: Warm) -> None:
+        """Remove a prepared container that will not be used."""
+        with self._lock:
+            self._warm.discard(warm.container)
+        if warm.stdin is not None:
+            with contextlib.suppress(OSError):
+                getattr(warm.stdin, "_sock", warm.stdin).close()
+        _remove(warm.container)
+
+    def run(self, job: Job, warm: Warm | None = None) -> Result:
+        """Grade `job` in a fresh container, or in `warm` (prepared for the same exercise)."""
         started = time.monotonic()
         nonce = secrets.token_hex(16)  # tags the grader's result lines; only job.json holds it
-        document = job_document(
+        spec = job_spec(
+            job,
+            submission="/job/submission",
+            grader="/job/grader",
+            workdir="/work/app",
+            result_file=RESULT_PATH,
+            learner_uid=LEARNER_UID,
+            nonce=nonce,
+        )
+        try:
+            archive = job_archive(job, spec)
+        except SubmissionRejected as exc:
+            if warm is not None:
+                self.discard(warm)
+            return rejected(job, str(exc), RunEnd(started), runner=self.label, image=self.image)
+        if warm is not None and warm.exercise != job.exercise:
+            self.discard(warm)  # prepared for another exercise (or other limits): not this job's
+            warm = None
+        if warm is not None:
+            container, stdin = warm.container, warm.stdin
+            with self._lock:
+                self._warm.discard(container)
+                self._active.add(container)
+        else:
+            container = self._create(job.exercise, job.submission_id, GRADER_COMMAND)
+            with self._lock:
+                self._active.add(container)
+        try:
+            if warm is None:
+                stdin = self._start(container)
+            return self._grade(job, container, stdin, archive, nonce, started)
+        finally:
+            with self._lock:
+                self._active.discard(container)
+            _remove(container)
+
+    def serve(self, job: Job, port: int, out: Callable[[str], None]) -> int:
+        """`sandbox run`: the learner's app served on 127.0.0.1:`port` from the same image,
+        user boundary and limits as grading (but with a network, to be reachable), its output
+        passed to `out`, until Ctrl-C; the container is removed however it ends."""
+        spec = job_spec(
             job,
             submission="/job/submission",
             grader="/job/grader",
@@ -114,18 +225,17 @@ class DockerRunner:
             result_file=RESULT_PATH,
             learner_uid=LEARNER_UID,
         )
+        archive = job_archive(job, spec)
+        container = self._create(job.exercise, "run", SERVE_COMMAND, port=port)
         try:
-            archive = job_archive(job, {**document, "nonce": nonce})
-        except SubmissionRejected as exc:
-            return _result(job, Status.REJECTED, str(exc), started, self.image)
-        container = self._create(job)
-        with self._lock:
-            self._active.add(container)
-        try:
-            return self._grade(job, container, archive, nonce, started)
+            stdin = self._start(container)
+            raw = getattr(stdin, "_sock", stdin)
+            raw.sendall(archive)
+            raw.close()
+            for chunk in container.logs(stream=True, follow=True):
+                out(chunk.decode("utf-8", errors="replace"))
+            return int(container.wait().get("StatusCode", 0))
         finally:
-            with self._lock:
-                self._active.discard(container)
             _remove(container)
 
     def alive(self) -> bool:
@@ -143,26 +253,40 @@ class DockerRunner:
             with contextlib.suppress(docker.errors.APIError, requests.RequestException):
                 container.kill()
 
+    def close(self) -> None:
+        """Kill running jobs and remove every prepared container: nothing left behind."""
+        self.cancel()
+        with self._lock:
+            warm = list(self._warm)
+            self._warm.clear()
+        for container in warm:
+            _remove(container)
+
     # -- steps ----------------------------------------------------------------------------------
 
-    def _create(self, job: Job) -> Container:
+    def _create(
+        self, exercise: Exercise, submission_id: str, command: list[str], port: int = 0
+    ) -> Container:
         options: dict[str, Any] = {
             "image": self.image,
             # Not detached + stdin_open is how the SDK sets StdinOnce: the grader's stdin closes
             # when our attachment does. We never attach stdout; results come from the log.
             "detach": False,
-            **hardening(job.exercise.limits),
-            "command": GRADER_COMMAND,
+            **hardening(exercise.limits, self.isolation),
+            "command": command,
             "stdin_open": True,
             "environment": {"HOME": "/run/grader", "TMPDIR": "/run/grader"},
             "labels": {
                 LABEL: "job",
                 f"{LABEL}.owner": OWNER,
-                f"{LABEL}.exercise": job.exercise.slug,
-                f"{LABEL}.submission": job.submission_id[:100],
+                f"{LABEL}.exercise": exercise.slug,
+                f"{LABEL}.submission": submission_id[:100],
             },
-            "name": f"sandbox-{job.exercise.slug}-{uuid.uuid4().hex[:10]}",
+            "name": f"sandbox-{exercise.slug}-{uuid.uuid4().hex[:10]}",
         }
+        if port:  # `sandbox run`: reachable from this machine only, at 127.0.0.1:port
+            options["network_mode"] = "bridge"
+            options["ports"] = {f"{SERVE_PORT}/tcp": ("127.0.0.1", port)}
         runtime = ISOLATIONS[self.isolation]
         if runtime:
             options["runtime"] = runtime
@@ -177,17 +301,32 @@ class DockerRunner:
                 f"Docker could not create a grading container: {_short(exc)}"
             ) from None
 
-    def _grade(
-        self, job: Job, container: Container, archive: bytes, nonce: str, started: float
-    ) -> Result:
-        deadline = job.exercise.time_limit_s + START_SLACK_S
+    def _start(self, container: Container) -> Any:
+        """Attach to the grader's stdin, then start it; the attached socket is returned."""
         try:
-            # The job goes in on stdin while the interpreter starts: `put_archive` would cost
-            # a mount and a helper process in the daemon for every job.
             stdin = self.client.api.attach_socket(
                 str(container.id), params={"stdin": 1, "stream": 1}
             )
             container.start()
+        except (docker.errors.APIError, requests.RequestException, OSError) as exc:
+            raise RunnerError(
+                f"Docker could not start the grading container: {_short(exc)}"
+            ) from None
+        return stdin
+
+    def _grade(
+        self,
+        job: Job,
+        container: Container,
+        stdin: Any,
+        archive: bytes,
+        nonce: str,
+        started: float,
+    ) -> Result:
+        deadline = job.exercise.time_limit_s + START_SLACK_S
+        try:
+            # The job goes in on stdin while the interpreter starts (or, warm, has started):
+            # `put_archive` would cost a mount and a helper process in the daemon for every job.
             raw = getattr(stdin, "_sock", stdin)
             raw.sendall(archive)
             raw.close()  # stdin_once: closing the attachment is the grader's EOF
@@ -208,80 +347,15 @@ class DockerRunner:
             raise RunnerError(f"Docker lost the grading container: {_short(exc)}") from None
         state = container.attrs.get("State", {})
         result = _parse(channel.find(_stdout(container), nonce)) or _parse(_read_result(container))
-        return self._finish(job, result, state, timed_out, started, container)
-
-    def _finish(
-        self,
-        job: Job,
-        result: Result | None,
-        state: dict[str, Any],
-        timed_out: bool,
-        started: float,
-        container: Container,
-    ) -> Result:
-        ex = job.exercise
-        if result is None:
-            if timed_out:
-                return _result(
-                    job, Status.TIMEOUT, _timeout_message(ex.time_limit_s), started, self.image
-                )
-            if state.get("OOMKilled"):
-                return _result(
-                    job, Status.OOM, _oom_message(ex.limits.memory_mb), started, self.image
-                )
-            logs = _logs(container)
-            return _result(
-                job,
-                Status.ERROR,
-                "Could not grade: the grader produced no readable result "
-                f"(container exit code {state.get('ExitCode')}). This is not your code's "
-                f"fault; try again, and report it if it persists.\n{truncate(logs, 1500)}",
-                started,
-                self.image,
-                infrastructure=True,
-            )
-        if timed_out:
-            result.status, result.message = Status.TIMEOUT, _timeout_message(ex.time_limit_s)
-        elif state.get("OOMKilled"):
-            result.status, result.message = Status.OOM, _oom_message(ex.limits.memory_mb)
-        if not result.complete:
-            for test in result.tests:
-                if test.status is TestStatus.NOT_RUN and test.message == "not run":
-                    test.message = "not run: grading was stopped before this test"
-        result.exercise, result.submission = ex.slug, job.submission_id
-        result.image, result.runner = self.image, f"{self.name}:{self.isolation}"
-        result.duration_s = round(time.monotonic() - started, 3)
-        return result
-
-
-def _result(
-    job: Job, status: Status, message: str, started: float, image: str, infrastructure: bool = False
-) -> Result:
-    result = Result.ungraded(
-        job.exercise.slug,
-        job.submission_id,
-        status,
-        job.exercise.points,
-        message,
-        infrastructure=infrastructure,
-    )
-    result.image, result.runner = image, "docker"
-    result.duration_s = round(time.monotonic() - started, 3)
-    return result
-
-
-def _timeout_message(limit: float) -> str:
-    return (
-        f"Grading was stopped after the {limit:g} s time limit. Your app probably hangs or loops "
-        "forever — at import, at start-up, or in a handler. Tests finished before that are kept."
-    )
-
-
-def _oom_message(memory_mb: int) -> str:
-    return (
-        f"Your app ran out of memory (the limit is {memory_mb} MB) and was killed. Look for data "
-        "built up without bound, or a huge allocation."
-    )
+        end = RunEnd(
+            started,
+            timed_out=timed_out,
+            oom_killed=bool(state.get("OOMKilled")),
+            no_result=""
+            if result
+            else f"(container exit code {state.get('ExitCode')})\n{truncate(_logs(container), 1500)}",
+        )
+        return finalize(job, result, end, runner=self.label, image=self.image)
 
 
 def _parse(document: str | None) -> Result | None:

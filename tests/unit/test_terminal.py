@@ -13,8 +13,9 @@ from rich.console import Console
 from sandbox import exercises
 from sandbox.exercises import Exercise
 from sandbox.reports import terminal
-from sandbox.results import Result, Status, TestResult, TestStatus
+from sandbox.results import STATUS_INFO, STATUS_ORDER, Result, Status, TestResult, TestStatus
 from sandbox.verify import Verification
+from sandbox.workspace import Progress
 
 
 def render(fn: Callable[..., None], *args: object) -> str:
@@ -115,7 +116,7 @@ def test_run_level_outcomes_show_the_message(status: Status, word: str) -> None:
     assert message in out
     assert "–" in out  # the not-run mark
     assert "First failure" not in out
-    assert terminal.NEXT_STEP[status] in out
+    assert " ".join(status.info.next_step.split()) in " ".join(out.split())
 
 
 def test_error_without_tests_prints_no_table() -> None:
@@ -126,9 +127,11 @@ def test_error_without_tests_prints_no_table() -> None:
     assert "points" not in out  # no table header
 
 
-def test_every_status_has_a_style_and_a_next_step() -> None:
-    assert set(terminal.STATUS_STYLE) == set(Status)
-    assert set(terminal.NEXT_STEP) == set(Status)
+def test_every_status_has_one_entry_in_the_vocabulary() -> None:
+    assert set(STATUS_INFO) == set(Status) == set(STATUS_ORDER)
+    for status in Status:
+        info = status.info
+        assert info.label and info.style and info.meaning and info.why and info.next_step, status
     assert set(terminal.MARKS) == set(TestStatus)
 
 
@@ -175,11 +178,15 @@ def test_render_verify_shows_examples_mutants_and_survivors(
     assert "survivor demo: app.py:42: `<` → `<=`" in out
 
 
-def test_render_list_shows_best_scores(demo: Exercise) -> None:
-    out = render(terminal.render_list, [demo], {"demo": {"best_score": 2.0}})
-    assert "demo" in out and "2/3" in out
-    out = render(terminal.render_list, [demo], {})
-    assert "–" in out
+def test_render_list_shows_best_scores_and_states(demo: Exercise) -> None:
+    started = Progress({"demo": {"best_score": 2.0}})
+    out = render(terminal.render_list, [demo], started)
+    assert "demo" in out and "2/3" in out and "…" in out and "0/1 done" in out
+    done = Progress({"demo": {"best_score": 3.0, "done": True}})
+    out = render(terminal.render_list, [demo], done)
+    assert "✓" in out and "1/1 done" in out and "Next:" not in out
+    out = render(terminal.render_list, [demo], Progress())
+    assert "–/3" in out and "Next: demo" in out
 
 
 def test_a_hidden_test_shows_that_it_failed_not_what_it_checks() -> None:
