@@ -17,6 +17,12 @@ from sandbox.errors import ExerciseError, UsageError
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+# Services graders may start (sandbox/grading/services.py keeps the same list, in the image).
+SERVICES = ("redis", "postgres", "clock")
+MAX_UPSTREAMS = 8
+# What PostgreSQL needs on top of an app (measured: docs/authoring.md, "Services").
+POSTGRES_MIN_MEMORY_MB = 320
+POSTGRES_MIN_PIDS = 64
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class Limits:
     test_timeout_s: float = 10.0
     request_timeout_s: float = 5.0
     tmpfs_mb: int = 64
+    services_tmpfs_mb: int = 64  # PostgreSQL's own tmpfs (/run/postgres), when it is declared
 
     BOUNDS = {  # noqa: RUF012 - class-level constant table
         "memory_mb": (64, 1024),
@@ -37,6 +44,7 @@ class Limits:
         "test_timeout_s": (1, 60),
         "request_timeout_s": (1, 30),
         "tmpfs_mb": (8, 256),
+        "services_tmpfs_mb": (48, 512),
     }
 
 
@@ -45,6 +53,13 @@ class AppEntry:
     module: str = "app"
     attribute: str = "app"
     startup_timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class WorkerEntry:
+    """A second learner process, `python -m MODULE`, started and stopped by the grader."""
+
+    module: str = "worker"
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,9 @@ class Exercise:
     app: AppEntry = field(default_factory=AppEntry)
     limits: Limits = field(default_factory=Limits)
     grader_hidden: bool = False
+    services: tuple[str, ...] = ()
+    upstreams: int = 0
+    worker: WorkerEntry | None = None
 
     @property
     def readme(self) -> Path:
@@ -135,6 +153,13 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         values[name] = int(value) if isinstance(getattr(defaults, name), int) else value
     grader_r = r.table("grader")
     hidden = grader_r.boolean("hidden", False)
+    services = _services(r, path, values)
+    upstreams = int(r.number("upstreams", 0, bounds=(0, MAX_UPSTREAMS)))
+    worker = None
+    if "worker" in data:
+        worker_r = r.table("worker")
+        worker = WorkerEntry(module=worker_r.text("module", pattern=_IDENT))
+        worker_r.no_extra({"module"})
     app_r.no_extra({"module", "attribute", "startup_timeout_s"})
     lim_r.no_extra(set(Limits.BOUNDS))
     grader_r.no_extra({"hidden"})
@@ -150,14 +175,21 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
             "app",
             "limits",
             "grader",
+            "services",
+            "upstreams",
+            "worker",
         }
     )
 
+    modules = [(app.module, "[app] module")]
+    if worker is not None:
+        modules.append((worker.module, "[worker] module"))
     for sub in ("starter", "solution"):
-        if not (folder / sub / f"{app.module.replace('.', '/')}.py").is_file():
-            raise ExerciseError(
-                folder / sub, f"missing {app.module}.py (the app module named by [app] module)"
-            )
+        for module, named_by in modules:
+            if not (folder / sub / f"{module.replace('.', '/')}.py").is_file():
+                raise ExerciseError(
+                    folder / sub, f"missing {module}.py (the module named by {named_by})"
+                )
     if not (folder / "README.md").is_file():
         raise ExerciseError(
             folder / "README.md", "missing: every exercise needs a README for the learner"
@@ -178,7 +210,36 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         app=app,
         limits=Limits(**values),
         grader_hidden=hidden,
+        services=services,
+        upstreams=upstreams,
+        worker=worker,
     )
+
+
+def _services(r: _Reader, path: Path, limits: dict[str, Any]) -> tuple[str, ...]:
+    """`services = [...]`: known names, each once; PostgreSQL's needs stated in [limits]."""
+    if "services" not in r.data:
+        return ()
+    names = r.data["services"]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ExerciseError(path, f"must be a list of names from {', '.join(SERVICES)}", "services")
+    for name in names:
+        if name not in SERVICES:
+            raise ExerciseError(
+                path, f"unknown service {name!r} (known: {', '.join(SERVICES)})", "services"
+            )
+    if len(set(names)) != len(names):
+        raise ExerciseError(path, "names a service twice", "services")
+    if "postgres" in names:
+        for key, least in (("memory_mb", POSTGRES_MIN_MEMORY_MB), ("pids", POSTGRES_MIN_PIDS)):
+            if limits[key] < least:
+                raise ExerciseError(
+                    path,
+                    f"PostgreSQL needs at least {least} here (its server processes and shared "
+                    f"memory share the container's limits), got {limits[key]}",
+                    f"limits.{key}",
+                )
+    return tuple(names)
 
 
 class _Reader:

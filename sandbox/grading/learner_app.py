@@ -16,7 +16,8 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,8 @@ class AppSpec:
     request_timeout_s: float = 5.0
     learner_uid: int | None = None  # None: run as the current user (local runner)
     memory_mb: int | None = None
+    # What declared services add (sandbox/grading/services.py: REDIS_URL, DATABASE_URL, …).
+    extra_env: Mapping[str, str] = field(default_factory=dict)
 
 
 class _Output:
@@ -273,6 +276,7 @@ class LearnerApp:
             "TMPDIR": "/tmp",
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
+            **self.spec.extra_env,
         }
 
     def _user_kwargs(self) -> dict[str, Any]:

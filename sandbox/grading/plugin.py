@@ -6,6 +6,7 @@ submission lives outside pytest's rootdir and sys.path, and runs only as the lea
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -20,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.grading import channel
+from sandbox.grading import channel, services
 from sandbox.grading.learner_app import AppDidNotStart, AppSpec, LearnerApp
 from sandbox.results import Result, Status, TestResult, TestStatus, truncate
 
@@ -106,6 +107,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "hidden: a hidden test: learners see that it failed, not what it checks"
     )
+    config.pluginmanager.register(services, "sandbox-services")  # its fixtures: redis, postgres, …
     job = _load_job(config)
     if job is None:
         return
@@ -116,6 +118,7 @@ def _load_job(config: pytest.Config) -> GradingState | None:
     job_file = config.getoption("--job")
     if job_file:
         job: dict[str, Any] = json.loads(Path(job_file).read_text(encoding="utf-8"))
+        job_dir = Path(job_file).parent
     else:
         submission = config.getoption("--submission")
         if not submission:
@@ -128,7 +131,13 @@ def _load_job(config: pytest.Config) -> GradingState | None:
                 exercise=Path(exercise_dir).name,
                 app=toml.get("app", {}),
                 limits=toml.get("limits", {}),
+                services={
+                    "names": toml.get("services", []),
+                    "upstreams": toml.get("upstreams", 0),
+                    "worker": toml.get("worker"),
+                },
             )
+        job_dir = Path(tempfile.mkdtemp(prefix="sandbox-job-"))
         job["workdir"] = config.getoption("--workdir") or tempfile.mkdtemp(prefix="sandbox-app-")
         job["result_file"] = config.getoption("--result-file")
     app, limits = job.get("app", {}), job.get("limits", {})
@@ -143,6 +152,7 @@ def _load_job(config: pytest.Config) -> GradingState | None:
         memory_mb=limits.get("memory_mb"),
     )
     result_file = job.get("result_file")
+    services.install(config, services.ServicesSpec.from_job(job, job_dir))
     return GradingState(
         exercise=job.get("exercise", ""),
         app_spec=spec,
@@ -166,7 +176,9 @@ def app(request: pytest.FixtureRequest) -> Iterator[LearnerApp]:
     state = _state(request.config)
     if state.startup_error is not None:
         raise AppDidNotStart(state.startup_error)
-    learner = LearnerApp(state.app_spec)
+    # Declared services first: the app's environment carries their addresses.
+    extra_env = services.services_of(request.config).start()
+    learner = LearnerApp(dataclasses.replace(state.app_spec, extra_env=extra_env))
     try:
         learner.prepare()
         learner.start()

@@ -43,6 +43,11 @@ def job_document(
             "test_timeout_s": ex.limits.test_timeout_s,
             "request_timeout_s": ex.limits.request_timeout_s,
         },
+        "services": {
+            "names": list(ex.services),
+            "upstreams": ex.upstreams,
+            "worker": {"module": ex.worker.module} if ex.worker else None,
+        },
     }
 
 
