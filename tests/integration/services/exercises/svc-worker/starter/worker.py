@@ -1,0 +1,5 @@
+import time
+
+if __name__ == "__main__":
+    while True:  # TODO: take jobs from the Redis list "queue" and mark them done
+        time.sleep(1)

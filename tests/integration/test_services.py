@@ -1,0 +1,35 @@
+"""Real services on real Docker: one sample exercise per service, solution full marks, starter not.
+
+The samples live in tests/integration/services/ (an exercise root of their own): redis, postgres,
+a worker, upstreams and the clock, each graded by the fixtures of sandbox/grading/services.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sandbox import exercises
+from sandbox.results import Status, TestStatus
+from sandbox.runners import Job
+from sandbox.runners.docker import DockerRunner
+
+ROOT = Path(__file__).resolve().parent / "services"
+SAMPLES = ["svc-redis", "svc-postgres", "svc-worker", "svc-upstream", "svc-clock"]
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_the_solution_earns_full_marks_and_the_starter_does_not(
+    docker_runner: DockerRunner, slug: str
+) -> None:
+    ex = exercises.load(slug, root=ROOT)
+    solution = docker_runner.run(Job(ex, ex.solution, "solution"))
+    assert solution.status is Status.PASS, (solution.message, [t.message for t in solution.tests])
+    assert solution.score == solution.max_score == ex.points
+    starter = docker_runner.run(Job(ex, ex.starter, "starter"))
+    assert starter.status is Status.FAIL, starter.message
+    assert 0 < starter.score < starter.max_score, [(t.name, t.status) for t in starter.tests]
+    assert not any(t.status is TestStatus.ERROR for t in starter.tests), starter.message
