@@ -19,9 +19,11 @@ Isolation, inside the runner container (the grader is root holding SETUID/SETGID
   the Unix socket there as superuser; the learner's uid cannot enter it. The app logs in over
   TCP as role `app` with a password made at each start; the superuser never logs in over TCP.
 - Upstreams run inside the grader's process: the app can call them, never change them.
-- The clock is libfaketime in the app's (and worker's, and redis-server's) process, reading an
-  offset from a file only the grader can write. An app can escape it (it runs its own code), but
-  then it only sees the real time: its tokens never expire, it loses points, it forges none.
+- The clock is libfaketime in the app's (and worker's) process, reading an offset from a file only
+  the grader can write. An app can escape it (it runs its own code), but then it only sees the
+  real time: its tokens never expire, it loses points, it forges none. redis-server cannot run
+  under libfaketime (its jemalloc recurses into clock_gettime at start), so advancing the clock
+  ages Redis's TTLs instead (`Redis.age`): a key with 10 s left expires when the clock moves 10 s.
 """
 
 from __future__ import annotations
@@ -123,15 +125,16 @@ def _kill_group(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGKILL)
 class Clock:
     """The learner's clock, moved forward by the grader without sleeping (libfaketime).
 
-    The app, its worker and redis-server read an offset from `path` on every time call
-    (FAKETIME_NO_CACHE), so `advance(3600)` is seen by the very next request. Real time keeps
-    running underneath. `now()` is the app's idea of the time, for building tokens and dates.
+    The app and its worker read an offset from `path` on every time call (FAKETIME_NO_CACHE),
+    so `advance(3600)` is seen by the very next request; Redis's TTLs are aged by as much. Real
+    time keeps running underneath. `now()` is the app's idea of the time, for tokens and dates.
     """
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(mode=0o755, parents=True, exist_ok=True)
         self.path = folder / "faketime"
         self.offset_s = 0.0
+        self.followers: list[Callable[[float], object]] = []  # told of every advance
         self._write()
 
     def env(self) -> dict[str, str]:
@@ -151,6 +154,8 @@ class Clock:
             raise ValueError("the clock only moves forward")
         self.offset_s += seconds
         self._write()
+        for follow in self.followers:
+            follow(seconds)
 
     def now(self) -> float:
         """The learner's current time, as a Unix timestamp."""
@@ -174,10 +179,9 @@ class Clock:
 class Redis:
     """A real redis-server on loopback, no persistence; the app gets REDIS_URL."""
 
-    def __init__(self, isolated: bool, clock_env: dict[str, str]) -> None:
+    def __init__(self, isolated: bool) -> None:
         self.port = _free_port()
         self._uid = REDIS_UID if isolated else None
-        self._clock_env = clock_env
         self._proc: subprocess.Popen[bytes] | None = None
         self._output = _Output()
         self._client: redis_py.Redis | None = None
@@ -213,7 +217,7 @@ class Redis:
                 "warning",
             ],
             cwd="/",
-            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **self._clock_env},
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -248,9 +252,40 @@ class Redis:
         """Empty every database: a fresh start for a test."""
         self.client().flushall()
 
+    def age(self, seconds: float) -> int:
+        """Take `seconds` off every TTL (keys with less left expire): Redis's share of the clock.
+
+        Returns how many keys had a TTL. Atomic per database (one Lua script).
+        """
+        ms = max(int(seconds * 1000), 0)
+        aged = 0
+        for name in self.client().info("keyspace"):
+            db = int(str(name).removeprefix("db"))
+            import redis as redis_py
+
+            client = redis_py.Redis(host="127.0.0.1", port=self.port, db=db, socket_timeout=5)
+            try:
+                aged += int(client.eval(_AGE_SCRIPT, 0, ms))
+            finally:
+                client.close()
+        return aged
+
     def stop(self) -> None:
         _kill_group(self._proc)
         self._proc = None
+
+
+_AGE_SCRIPT = """
+local ms, n = tonumber(ARGV[1]), 0
+for _, key in ipairs(redis.call('KEYS', '*')) do
+  local left = redis.call('PTTL', key)
+  if left > 0 then
+    n = n + 1
+    if left <= ms then redis.call('DEL', key) else redis.call('PEXPIRE', key, left - ms) end
+  end
+end
+return n
+"""
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------------
@@ -677,9 +712,11 @@ class Services:
             self.clock = Clock(self.spec.run_dir / "clock")
             env.update(self.clock.env())
         if "redis" in names:
-            self.redis = Redis(self.spec.isolated, self.clock.env() if self.clock else {})
+            self.redis = Redis(self.spec.isolated)
             self.redis.start()
             env["REDIS_URL"] = self.redis.url
+            if self.clock is not None:
+                self.clock.followers.append(self.redis.age)
         if "postgres" in names:
             self.postgres = Postgres(
                 self.spec.isolated, self._scratch or Path(tempfile.gettempdir())

@@ -33,3 +33,10 @@ def test_the_solution_earns_full_marks_and_the_starter_does_not(
     assert starter.status is Status.FAIL, starter.message
     assert 0 < starter.score < starter.max_score, [(t.name, t.status) for t in starter.tests]
     assert not any(t.status is TestStatus.ERROR for t in starter.tests), starter.message
+
+
+def test_the_app_cannot_reach_into_the_services(docker_runner: DockerRunner) -> None:
+    """A hostile app probes redis-server, PostgreSQL and the clock from the learner's uid."""
+    ex = exercises.load("svc-isolation", root=ROOT)
+    result = docker_runner.run(Job(ex, ex.solution, "probe"))
+    assert result.status is Status.PASS, [(t.name, t.message) for t in result.tests if t.message]

@@ -24,4 +24,6 @@ def test_a_token_expires_after_60_s(app, clock):
     assert app.get(f"/check/{token}").status_code == 200, "59 s after issue the token was refused"
     clock.advance(2)
     r = app.get(f"/check/{token}")
-    assert r.status_code == 401, f"61 s after issue GET /check/<token> answered {r.status_code}; expected 401"
+    assert r.status_code == 401, (
+        f"61 s after issue GET /check/<token> answered {r.status_code}; expected 401"
+    )

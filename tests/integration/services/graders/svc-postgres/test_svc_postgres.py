@@ -16,7 +16,9 @@ def library(app, postgres):
             ).fetchone()
             titles = [f"book-{uuid.uuid4().hex[:6]}" for _ in range(i)]
             for title in titles:
-                conn.execute("INSERT INTO books (author_id, title) VALUES (%s, %s)", (author_id, title))
+                conn.execute(
+                    "INSERT INTO books (author_id, title) VALUES (%s, %s)", (author_id, title)
+                )
             expected.append({"name": name, "books": titles})
     return expected
 

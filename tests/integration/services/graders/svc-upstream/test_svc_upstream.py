@@ -23,7 +23,9 @@ def test_a_second_request_is_cached(app, upstreams):
     item = uuid.uuid4().hex[:8]
     app.get(f"/price/{item}")
     app.get(f"/price/{item}")
-    assert upstreams[0].count == 1, f"two GET /price/{item} made {upstreams[0].count} upstream calls; expected 1"
+    assert upstreams[0].count == 1, (
+        f"two GET /price/{item} made {upstreams[0].count} upstream calls; expected 1"
+    )
 
 
 @pytest.mark.points(1)

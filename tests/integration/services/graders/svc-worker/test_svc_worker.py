@@ -27,7 +27,9 @@ def test_the_worker_finishes_a_job(app, worker):
     """With the worker running, a job becomes done."""
     job_id = app.post("/jobs").json()["id"]
     body = wait_for(app, job_id, "done")
-    assert body["status"] == "done", f"GET /jobs/{job_id} said {body} after 5 s; {worker.describe_exit()}"
+    assert body["status"] == "done", (
+        f"GET /jobs/{job_id} said {body} after 5 s; {worker.describe_exit()}"
+    )
 
 
 @pytest.mark.points(1)
