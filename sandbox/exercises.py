@@ -181,14 +181,15 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         }
     )
 
-    modules = [(app.module, "[app] module")]
+    modules = [(app.module, "app")]
     if worker is not None:
-        modules.append((worker.module, "[worker] module"))
+        modules.append((worker.module, "worker"))
     for sub in ("starter", "solution"):
         for module, named_by in modules:
             if not (folder / sub / f"{module.replace('.', '/')}.py").is_file():
                 raise ExerciseError(
-                    folder / sub, f"missing {module}.py (the module named by {named_by})"
+                    folder / sub,
+                    f"missing {module}.py (the {named_by} module named by [{named_by}] module)",
                 )
     if not (folder / "README.md").is_file():
         raise ExerciseError(

@@ -45,6 +45,7 @@ class GradingState:
     startup_error: str | None = None
     startup_timed_out: bool = False
     collect_error: str | None = None
+    service_error: str | None = None  # a declared service did not start: ours, not the learner's
     tests: dict[str, TestResult] = field(default_factory=dict)
     _marks: dict[str, int] = field(default_factory=dict)
 
@@ -54,6 +55,8 @@ class GradingState:
         max_score = sum(t.max_score for t in tests)
         if self.collect_error:
             status, message = Status.ERROR, self.collect_error
+        elif self.service_error:
+            status, message = Status.ERROR, self.service_error
         elif self.startup_error:
             status = Status.TIMEOUT if self.startup_timed_out else Status.ERROR
             message = f"Your app did not start, so no test ran: {self.startup_error}"
@@ -77,6 +80,7 @@ class GradingState:
             duration_s=round(time.monotonic() - self.started, 3),
             tests=tests,
             complete=complete,
+            infrastructure=self.service_error is not None,
         )
 
     def write(self, complete: bool) -> None:
@@ -177,7 +181,13 @@ def app(request: pytest.FixtureRequest) -> Iterator[LearnerApp]:
     if state.startup_error is not None:
         raise AppDidNotStart(state.startup_error)
     # Declared services first: the app's environment carries their addresses.
-    extra_env = services.services_of(request.config).start()
+    if state.service_error is not None:
+        raise AppDidNotStart(state.service_error)
+    try:
+        extra_env = services.services_of(request.config).start()
+    except services.ServiceError as exc:
+        state.service_error = f"Could not grade: a service of the exercise did not start ({exc})."
+        raise AppDidNotStart(state.service_error) from None
     learner = LearnerApp(dataclasses.replace(state.app_spec, extra_env=extra_env))
     try:
         learner.prepare()
