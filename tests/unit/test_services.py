@@ -98,7 +98,7 @@ def test_postgres_needs_enough_pids(
 ) -> None:
     exercise_data["services"] = ["postgres"]
     exercise_data["limits"].update(memory_mb=384, pids=32)
-    with pytest.raises(ExerciseError, match="limits.pids"):
+    with pytest.raises(ExerciseError, match=r"limits\.pids"):
         _load(tmp_path, exercise_factory, exercise_data)
 
 
