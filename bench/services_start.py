@@ -30,12 +30,22 @@ t0 = time.monotonic()
 s = Services(ServicesSpec(services=("redis", "postgres"), run_dir=Path("/tmp"), isolated=True))
 s.start()
 total = time.monotonic() - t0
+def cgroup(name):
+    for path in (f"/sys/fs/cgroup/memory/{name}", f"/sys/fs/cgroup/pids/{name}"):
+        try:
+            return int(open(path).read().split()[0])
+        except (OSError, ValueError):
+            continue
+    return -1
+memory_mb = cgroup("memory.usage_in_bytes") / 1e6
+pids = cgroup("pids.current")
 with s.postgres.count_statements() as counted:
     import psycopg
     with psycopg.connect(s.postgres.url) as conn:
         conn.execute("SELECT 1").fetchone()
 print(json.dumps({"redis": s.redis.start_s, "postgres": s.postgres.start_s,
-                  "postgres_copy": s.postgres.copy_s, "both": total, "counted": counted.total}))
+                  "postgres_copy": s.postgres.copy_s, "both": total, "counted": counted.total,
+                  "memory_mb": memory_mb, "pids": pids}))
 s.stop()
 """
 
@@ -79,6 +89,9 @@ def main() -> None:
             f"{label:<34}{statistics.median(values):>10.3f}{min(values):>9.3f}{max(values):>9.3f}"
         )
     print(f"statements counted for one SELECT 1 by the app's role: {runs[-1]['counted']}")
+    memory = statistics.median(r["memory_mb"] for r in runs)
+    pids = max(r["pids"] for r in runs)
+    print(f"container with both started (no app yet): {memory:.0f} MB charged, {pids} pids at most")
 
 
 if __name__ == "__main__":
