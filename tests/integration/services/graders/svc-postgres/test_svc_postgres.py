@@ -47,3 +47,17 @@ def test_the_app_is_not_superuser(app, postgres):
             " WHERE r.rolname = 'app' AND d.datname = 'app'"
         ).fetchone()
     assert row == (False, "app"), row
+
+
+@pytest.mark.points(1)
+def test_a_recreated_database_is_empty_and_the_apps(app, postgres):
+    """(The toolkit) recreate_database() leaves an empty database `app` that the app owns."""
+    postgres.recreate_database()  # last in this file: the app's tables are gone after it
+    with postgres.admin() as conn:
+        tables = conn.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchone()
+        owner = conn.execute(
+            "SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'app'"
+        ).fetchone()
+    assert tables == (0,) and owner == ("app",), (tables, owner)
