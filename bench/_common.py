@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ from pathlib import Path
 from sandbox.exercises import Exercise
 from sandbox.runners import Job
 from sandbox.runners.docker import hardening
-from sandbox.runners.jobfiles import job_document, submission_files
+from sandbox.runners.jobfiles import job_spec, submission_files
 
 
 def timed(cmd: list[str]) -> float:
@@ -35,7 +34,7 @@ def bare_job_dir(ex: Exercise, submission: Path, target: Path) -> Path:
         (target / "submission" / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target / "submission" / rel)
     shutil.copytree(ex.grader_dir, target / "grader", ignore=shutil.ignore_patterns("__pycache__"))
-    doc = job_document(
+    spec = job_spec(
         Job(ex, submission),
         submission="/job/submission",
         grader="/job/grader",
@@ -43,13 +42,13 @@ def bare_job_dir(ex: Exercise, submission: Path, target: Path) -> Path:
         result_file="/job/out/result.json",
         learner_uid=10001,
     )
-    (target / "job.json").write_text(json.dumps(doc))
+    (target / "job.json").write_text(spec.to_json())
     return target
 
 
 def docker_run_flags(ex: Exercise) -> list[str]:
     """The runner's own hardening (runners/docker.py), as `docker run` flags."""
-    h = hardening(ex.limits, ex.services)
+    h = hardening(ex.limits, ex.services.names)
     flags = [
         "--rm",
         "--network",

@@ -8,7 +8,6 @@ an `error` marked `infrastructure` — never a zero that looks earned — and gr
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sandbox import submissions
+from sandbox.atomic import write_atomic
 from sandbox.errors import DockerUnavailable, InfrastructureError, SubmissionRejected, UsageError
 from sandbox.exercises import Exercise
 from sandbox.reports.gradebook import gradebook_csv
@@ -89,25 +89,29 @@ class Batch:
         outdir: Path,
         runner: Runner,
         options: Options,
-        *,
-        engine_alive: Callable[[], bool] | None = None,
     ) -> None:
         self.exercise = exercise
         self.submissions_dir = submissions_dir
         self.outdir = outdir
         self.runner = runner
         self.options = options
-        # Is the engine still there after a failure? Runners that have one say (DockerRunner.alive).
-        default: Callable[[], bool] = getattr(runner, "alive", lambda: True)
-        self.engine_alive = engine_alive if engine_alive is not None else default
         self._stop = threading.Event()
+        self._plan: Plan | None = None
 
     @property
     def results_dir(self) -> Path:
         return self.outdir / "results"
 
     def plan(self) -> Plan:
-        """Who is in this batch: one entry per student id, the roster's missing and strangers."""
+        """Who is in this batch: one entry per student id, the roster's missing and strangers.
+
+        Read once: the folder and the roster as they were when the batch first looked.
+        """
+        if self._plan is None:
+            self._plan = self._read_plan()
+        return self._plan
+
+    def _read_plan(self) -> Plan:
         entries: list[submissions.Entry] = []
         duplicates: list[str] = []
         seen: set[str] = set()
@@ -172,9 +176,7 @@ class Batch:
             self._stop.set()
             for future in pending:
                 future.cancel()
-            cancel = getattr(self.runner, "cancel", None)
-            if cancel is not None:
-                cancel()  # running jobs end now; their results are discarded, graded next run
+            self.runner.cancel()  # running jobs end now; their results are discarded, graded next run
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -211,7 +213,7 @@ class Batch:
                 if not result.infrastructure:
                     return result
                 problem = result.message
-            if not self.engine_alive():
+            if not self.runner.alive():
                 self._stop.set()
                 raise DockerUnavailable(
                     "Docker stopped answering in the middle of the batch. Results finished so far "
@@ -228,7 +230,7 @@ class Batch:
     def _ungraded(
         self, student: str, status: Status, message: str, infrastructure: bool = False
     ) -> Result:
-        return Result.ungraded(
+        return Result.without_tests(
             self.exercise.slug,
             student,
             status,
@@ -258,7 +260,7 @@ class Batch:
         return result
 
     def _save(self, student: str, result: Result) -> None:
-        _atomic_write(self._result_path(student), result.to_json())
+        write_atomic(self._result_path(student), result.to_json())
 
     def _collect(self, students: list[str]) -> list[tuple[str, Result]]:
         rows: list[tuple[str, Result]] = []
@@ -274,29 +276,14 @@ class Batch:
         """Rebuild every class output from the saved results, each file replaced atomically."""
         out = self.outdir
         rows = summary.rows
-        _atomic_write(out / "gradebook.csv", gradebook_csv(rows, summary.plan.roster))
+        write_atomic(out / "gradebook.csv", gradebook_csv(rows, summary.plan.roster))
         for student, result in rows:
             target = out / "gradescope" / student / "results.json"
             target.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(target, json.dumps(to_gradescope(result), indent=2))
-        _atomic_write(out / "junit.xml", to_junit([(s, r) for s, r in rows]))
+            write_atomic(target, json.dumps(to_gradescope(result), indent=2))
+        write_atomic(out / "junit.xml", to_junit([(s, r) for s, r in rows]))
         generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        _atomic_write(out / "report.html", render_report(self.exercise.title, rows, generated))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        write_atomic(out / "report.html", render_report(self.exercise.title, rows, generated))
 
 
 def check_outdir(outdir: Path, submissions_dir: Path) -> None:

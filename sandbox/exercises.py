@@ -1,6 +1,9 @@
 """Exercises: loading `exercises/<slug>/exercise.toml` and checking everything it promises.
 
-Every error names the file and the field, and says what is expected.
+A course is a folder with `exercises/` and `graders/` (the tool's own checkout, or staff's own
+repository named by SANDBOX_HOME); `exercises/path.toml` is its learning path: the tracks in
+order, the exercises in order within each, and the topic vocabulary. Every error names the file
+and the field, and says what is expected.
 """
 
 from __future__ import annotations
@@ -8,58 +11,21 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sandbox.errors import ExerciseError, UsageError
+from sandbox.jobspec import MAX_UPSTREAMS, SERVICES, AppEntry, Limits, ServicesEntry
 
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
+FORMAT_VERSION = 1
+PATH_FILE = "path.toml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-# Services graders may start (sandbox/grading/services.py keeps the same list, in the image).
-SERVICES = ("redis", "postgres", "clock")
-MAX_UPSTREAMS = 8
 # What PostgreSQL needs on top of an app (measured: docs/authoring.md, "Services").
 POSTGRES_MIN_MEMORY_MB = 320
 POSTGRES_MIN_PIDS = 64
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Container limits for one exercise; defaults are the tool's, bounds keep them sane."""
-
-    memory_mb: int = 256
-    cpus: float = 1.0
-    pids: int = 128
-    test_timeout_s: float = 10.0
-    request_timeout_s: float = 5.0
-    tmpfs_mb: int = 64
-    services_tmpfs_mb: int = 64  # PostgreSQL's own tmpfs (/run/postgres), when it is declared
-
-    BOUNDS = {  # noqa: RUF012 - class-level constant table
-        "memory_mb": (64, 1024),
-        "cpus": (0.25, 2.0),
-        "pids": (32, 512),
-        "test_timeout_s": (1, 60),
-        "request_timeout_s": (1, 30),
-        "tmpfs_mb": (8, 256),
-        "services_tmpfs_mb": (48, 512),
-    }
-
-
-@dataclass(frozen=True)
-class AppEntry:
-    module: str = "app"
-    attribute: str = "app"
-    startup_timeout_s: float = 10.0
-
-
-@dataclass(frozen=True)
-class WorkerEntry:
-    """A second learner process, `python -m MODULE`, started and stopped by the grader."""
-
-    module: str = "worker"
 
 
 @dataclass(frozen=True)
@@ -76,10 +42,12 @@ class Exercise:
     grader_dir: Path
     app: AppEntry = field(default_factory=AppEntry)
     limits: Limits = field(default_factory=Limits)
-    grader_hidden: bool = False
-    services: tuple[str, ...] = ()
-    upstreams: int = 0
-    worker: WorkerEntry | None = None
+    grader_private: bool = False  # the grader's files are unreadable to the learner's app
+    id: str = ""  # stable: progress is kept under it, so a renamed slug keeps its history
+    estimated_minutes: int = 30
+    prerequisites: tuple[str, ...] = ()  # slugs a learner should finish first
+    track: str = ""  # the learning path's track id ("" when the course has no path file)
+    services: ServicesEntry = field(default_factory=ServicesEntry)  # started for the grader
 
     @property
     def readme(self) -> Path:
@@ -100,15 +68,89 @@ def project_root() -> Path:
     return Path(env) if env else Path(__file__).resolve().parent.parent
 
 
+@dataclass(frozen=True)
+class Track:
+    id: str
+    title: str
+    summary: str
+    exercises: tuple[str, ...]  # slugs, in the order a learner takes them
+
+
+@dataclass(frozen=True)
+class LearningPath:
+    """exercises/path.toml: the tracks in order, and the course's topic vocabulary."""
+
+    tracks: tuple[Track, ...]
+    topics: frozenset[str]  # empty: any topic is fine (a course without a path file)
+    file: Path | None = None
+
+    def track_of(self, slug: str) -> Track | None:
+        return next((t for t in self.tracks if slug in t.exercises), None)
+
+    def order(self) -> list[str]:
+        return [slug for track in self.tracks for slug in track.exercises]
+
+
+def load_path(root: Path | None = None) -> LearningPath:
+    """The course's learning path; a course without `exercises/path.toml` has none (one list)."""
+    root = root or project_root()
+    path = root / "exercises" / PATH_FILE
+    if not path.is_file():
+        return LearningPath((), frozenset())
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ExerciseError(path, f"not valid TOML ({exc})") from None
+    r = _Reader(path, data)
+    r.number("format_version", bounds=(1, FORMAT_VERSION))
+    topics = r.text_list("topics")
+    raw = data.get("tracks")
+    if not isinstance(raw, list) or not raw or not all(isinstance(t, dict) for t in raw):
+        raise ExerciseError(path, "must be a list of [[tracks]] tables", "tracks")
+    tracks: list[Track] = []
+    seen: dict[str, str] = {}
+    for i, table in enumerate(raw):
+        t = _Reader(path, table, f"tracks[{i}].")
+        track = Track(
+            id=t.text("id", pattern=_SLUG, what="a track id (lowercase letters, digits, -)"),
+            title=t.text("title"),
+            summary=t.text("summary"),
+            exercises=tuple(t.text_list("exercises", [], pattern=_SLUG)),
+        )
+        t.no_extra({"id", "title", "summary", "exercises"})
+        for slug in track.exercises:
+            if slug in seen:
+                raise ExerciseError(
+                    path, f"{slug!r} is already in track {seen[slug]!r}", f"tracks[{i}].exercises"
+                )
+            seen[slug] = track.id
+        tracks.append(track)
+    r.no_extra({"format_version", "topics", "tracks"})
+    return LearningPath(tuple(tracks), frozenset(topics), path)
+
+
 def load_all(root: Path | None = None) -> list[Exercise]:
+    """Every exercise of the course, in learning-path order (those not in the path last)."""
     root = root or project_root()
     base = root / "exercises"
     if not base.is_dir():
-        raise UsageError(f"no exercises folder at {base}; set SANDBOX_HOME to the project checkout")
-    return [load(p.name, root) for p in sorted(base.iterdir()) if (p / "exercise.toml").is_file()]
+        raise UsageError(
+            f"no exercises folder at {base}; set SANDBOX_HOME to a course folder "
+            "(one with exercises/ and graders/)"
+        )
+    learning = load_path(root)
+    found = {p.name for p in base.iterdir() if (p / "exercise.toml").is_file()}
+    missing = [slug for slug in learning.order() if slug not in found]
+    if missing:
+        raise ExerciseError(
+            learning.file,
+            f"lists {missing[0]!r}, which has no exercises/{missing[0]}/exercise.toml",
+        )
+    ordered = learning.order() + sorted(found - set(learning.order()))
+    return [load(slug, root, learning) for slug in ordered]
 
 
-def load(slug: str, root: Path | None = None) -> Exercise:
+def load(slug: str, root: Path | None = None, learning: LearningPath | None = None) -> Exercise:
     root = root or project_root()
     if not _SLUG.match(slug):
         raise UsageError(f"{slug!r} is not an exercise name; `sandbox list` shows them")
@@ -122,11 +164,17 @@ def load(slug: str, root: Path | None = None) -> Exercise:
         data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ExerciseError(toml_path, f"not valid TOML ({exc})") from None
-    return _validate(slug, folder, root / "graders" / slug, toml_path, data)
+    exercise = _validate(slug, folder, root / "graders" / slug, toml_path, data)
+    track = (learning or load_path(root)).track_of(slug)
+    return replace(exercise, track=track.id) if track else exercise
 
 
 def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str, Any]) -> Exercise:
     r = _Reader(path, data)
+    version = r.number("format_version", bounds=(1, FORMAT_VERSION))
+    if version != FORMAT_VERSION:
+        raise ExerciseError(path, f"must be {FORMAT_VERSION}", "format_version")
+    ident = r.text("id", pattern=_SLUG, what="a stable id (lowercase letters, digits, -)")
     title = r.text("title")
     summary = r.text("summary")
     topics = r.text_list("topics")
@@ -136,8 +184,10 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
             path, f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}", "difficulty"
         )
     time_limit = r.number("time_limit_s", bounds=(5, 600))
-    points = r.number("points", bounds=(1, 1000))
+    minutes = int(r.number("estimated_minutes", bounds=(1, 600)))
+    stated_points = r.number("points", 0, bounds=(0, 1000))
     hints = r.text_list("hints")
+    prerequisites = r.text_list("prerequisites", [], pattern=_SLUG)
 
     app_r = r.table("app")
     app = AppEntry(
@@ -152,19 +202,17 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         value = lim_r.number(name, getattr(defaults, name), bounds=bounds)
         values[name] = int(value) if isinstance(getattr(defaults, name), int) else value
     grader_r = r.table("grader")
-    hidden = grader_r.boolean("hidden", False)
+    private = grader_r.boolean("private", False)
     services = _services(r, path, values)
-    upstreams = int(r.number("upstreams", 0, bounds=(0, MAX_UPSTREAMS)))
-    worker = None
-    if "worker" in data:
-        worker_r = r.table("worker")
-        worker = WorkerEntry(module=worker_r.text("module", pattern=_IDENT))
-        worker_r.no_extra({"module"})
     app_r.no_extra({"module", "attribute", "startup_timeout_s"})
     lim_r.no_extra(set(Limits.BOUNDS))
-    grader_r.no_extra({"hidden"})
+    grader_r.no_extra({"private"})
     r.no_extra(
         {
+            "format_version",
+            "id",
+            "estimated_minutes",
+            "prerequisites",
             "title",
             "summary",
             "topics",
@@ -181,15 +229,13 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         }
     )
 
-    modules = [(app.module, "app")]
-    if worker is not None:
-        modules.append((worker.module, "worker"))
+    modules = {"app": app.module, "worker": services.worker}
     for sub in ("starter", "solution"):
-        for module, named_by in modules:
-            if not (folder / sub / f"{module.replace('.', '/')}.py").is_file():
+        for role, module in modules.items():
+            if module and not (folder / sub / f"{module.replace('.', '/')}.py").is_file():
                 raise ExerciseError(
                     folder / sub,
-                    f"missing {module}.py (the {named_by} module named by [{named_by}] module)",
+                    f"missing {module}.py (the {role} module named by [{role}] module)",
                 )
     if not (folder / "README.md").is_file():
         raise ExerciseError(
@@ -197,6 +243,7 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         )
     if not grader.is_dir() or not any(grader.glob("test_*.py")):
         raise ExerciseError(grader, "missing: the grader folder needs at least one test_*.py")
+    points = _points(path, grader, stated_points)
     return Exercise(
         slug=slug,
         title=title,
@@ -210,18 +257,24 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         grader_dir=grader,
         app=app,
         limits=Limits(**values),
-        grader_hidden=hidden,
+        grader_private=private,
+        id=ident,
+        estimated_minutes=minutes,
+        prerequisites=tuple(prerequisites),
         services=services,
-        upstreams=upstreams,
-        worker=worker,
     )
 
 
-def _services(r: _Reader, path: Path, limits: dict[str, Any]) -> tuple[str, ...]:
-    """`services = [...]`: known names, each once; PostgreSQL's needs stated in [limits]."""
-    if "services" not in r.data:
-        return ()
-    names = r.data["services"]
+def _services(r: _Reader, path: Path, limits: dict[str, Any]) -> ServicesEntry:
+    """`services = [...]` (known names, each once), `upstreams = N`, `[worker] module`; what
+    PostgreSQL needs must be stated in [limits]."""
+    upstreams = int(r.number("upstreams", 0, bounds=(0, MAX_UPSTREAMS)))
+    worker = ""
+    if "worker" in r.data:
+        worker_r = r.table("worker")
+        worker = worker_r.text("module", pattern=_IDENT)
+        worker_r.no_extra({"module"})
+    names = r.data.get("services", [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ExerciseError(path, f"must be a list of names from {', '.join(SERVICES)}", "services")
     for name in names:
@@ -240,7 +293,31 @@ def _services(r: _Reader, path: Path, limits: dict[str, Any]) -> tuple[str, ...]
                     f"memory share the container's limits), got {limits[key]}",
                     f"limits.{key}",
                 )
-    return tuple(names)
+    return ServicesEntry(tuple(names), upstreams, worker)
+
+
+def _points(path: Path, grader: Path, stated: float) -> float:
+    """The points, stated once: the grader's markers; exercise.toml may repeat them, if it agrees."""
+    from sandbox.graderinfo import UnreadableGrader, declared_tests, total_points
+
+    try:
+        derived = total_points(declared_tests(grader))
+    except (UnreadableGrader, SyntaxError) as exc:
+        if stated:
+            return stated  # verify still checks them against what the grader reports
+        raise ExerciseError(
+            path, f"cannot be derived from the grader ({exc}); state it here", "points"
+        ) from None
+    if stated and stated != derived:
+        raise ExerciseError(
+            path,
+            f"says {stated:g} but the grader's @pytest.mark.points markers add up to {derived:g}; "
+            "fix one (or drop `points` here: it is derived from the grader)",
+            "points",
+        )
+    if derived <= 0:
+        raise ExerciseError(grader, "the grader declares no points (no test_* functions?)")
+    return derived
 
 
 class _Reader:
@@ -260,7 +337,11 @@ class _Reader:
         return self.data[key]
 
     def text(
-        self, key: str, default: str | None = None, pattern: re.Pattern[str] | None = None
+        self,
+        key: str,
+        default: str | None = None,
+        pattern: re.Pattern[str] | None = None,
+        what: str = "a valid Python name",
     ) -> str:
         value = self._get(key, default)
         if not isinstance(value, str) or not value.strip():
@@ -268,13 +349,18 @@ class _Reader:
                 self.path, f"must be a non-empty string, got {value!r}", self._field(key)
             )
         if pattern and not pattern.match(value):
-            raise ExerciseError(
-                self.path, f"{value!r} is not a valid Python name", self._field(key)
-            )
+            raise ExerciseError(self.path, f"{value!r} is not {what}", self._field(key))
         return value
 
-    def text_list(self, key: str) -> list[str]:
-        value = self._get(key, None)
+    def text_list(
+        self,
+        key: str,
+        default: list[str] | None = None,
+        pattern: re.Pattern[str] | None = None,
+    ) -> list[str]:
+        value = self._get(key, default)
+        if value == [] and default == []:
+            return []
         if (
             not isinstance(value, list)
             or not value
@@ -283,6 +369,9 @@ class _Reader:
             raise ExerciseError(
                 self.path, "must be a non-empty list of non-empty strings", self._field(key)
             )
+        bad = [v for v in value if pattern and not pattern.match(v)]
+        if bad:
+            raise ExerciseError(self.path, f"{bad[0]!r} is not an exercise slug", self._field(key))
         return value
 
     def number(

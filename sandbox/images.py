@@ -4,7 +4,8 @@ Tags carry a hash of their inputs, so a build whose inputs did not change is a n
 - base:   `python:3.11-slim` when present or pullable, else `backend-sandbox-base:<hash>` made
           offline by images/base/bootstrap.sh (debootstrap + docker import);
 - runner: `backend-sandbox-runner:<hash>` of the base image id, the Dockerfile, the pinned
-          requirements and the in-container code (sandbox/grading, sandbox/results.py).
+          requirements and the in-container code (sandbox/grading, results.py, jobspec.py,
+          atomic.py: standard library only).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +26,6 @@ from docker import DockerClient
 
 from sandbox.docker_client import LABEL
 from sandbox.errors import ImageError
-from sandbox.exercises import project_root
 
 RUNNER_REPO = "backend-sandbox-runner"
 BASE_REPO = "backend-sandbox-base"
@@ -43,7 +44,8 @@ class ImageState:
 
 
 def _images_dir() -> Path:
-    return project_root() / "images"
+    """The tool's own images/ (beside the package), whatever course SANDBOX_HOME points at."""
+    return Path(__file__).resolve().parent.parent / "images"
 
 
 def _package_dir() -> Path:
@@ -69,6 +71,8 @@ def _runner_inputs() -> list[tuple[str, Path]]:
         ("pg_hba.conf", runner / "pg_hba.conf"),
         ("sandbox/__init__.py", pkg / "__init__.py"),
         ("sandbox/results.py", pkg / "results.py"),
+        ("sandbox/jobspec.py", pkg / "jobspec.py"),
+        ("sandbox/atomic.py", pkg / "atomic.py"),
     ]
     for src in sorted((pkg / "grading").rglob("*")):
         if src.is_file() and "__pycache__" not in src.parts:
@@ -95,6 +99,16 @@ def _image_id(client: DockerClient, ref: str) -> str | None:
         return None
 
 
+def pull_error(exc: docker.errors.APIError, width: int = 160) -> str:
+    """What the engine said about a failed pull, cut at a word boundary: the server's own
+    explanation, not the request URL that the SDK's message starts with."""
+    said = exc.explanation or str(exc)
+    if isinstance(said, bytes):
+        said = said.decode("utf-8", errors="replace")
+    text = f"{exc.status_code}: {said}" if exc.status_code else str(said)
+    return textwrap.shorten(" ".join(text.split()), width, placeholder=" …")
+
+
 def resolve_base(client: DockerClient, log: Log, build: bool) -> tuple[str, str | None]:
     """(tag, image id or None). Prefer an explicit or official base; else the offline bootstrap."""
     wanted = os.environ.get("SANDBOX_BASE_IMAGE")
@@ -111,9 +125,7 @@ def resolve_base(client: DockerClient, log: Log, build: bool) -> tuple[str, str 
         client.images.pull(OFFICIAL_BASE)
         return OFFICIAL_BASE, _image_id(client, OFFICIAL_BASE)
     except docker.errors.APIError as exc:
-        log(
-            f"cannot pull {OFFICIAL_BASE} ({str(exc).splitlines()[0][:100]}); bootstrapping a base offline"
-        )
+        log(f"cannot pull {OFFICIAL_BASE} ({pull_error(exc)}); bootstrapping a base offline")
     tag = base_tag()
     script = _images_dir() / "base" / "bootstrap.sh"
     log(f"building {tag} with debootstrap (about a minute)")
@@ -189,19 +201,6 @@ def _state(client: DockerClient, role: str, tag: str) -> ImageState:
         return ImageState(role, tag, True, size, stale)
     except docker.errors.ImageNotFound:
         return ImageState(role, tag, False, None, stale)
-
-
-def current_runner(client: DockerClient) -> str:
-    """The runner tag for the current inputs; ImageError if it is not built."""
-    _, base_id = resolve_base(client, lambda _: None, build=False)
-    if base_id:
-        tag = runner_tag(base_id)
-        if _image_id(client, tag):
-            return tag
-    raise ImageError(
-        "the runner image for this version is not built: run `sandbox images build` "
-        "(or `make images`)"
-    )
 
 
 def ensure_runner(client: DockerClient, log: Log) -> str:

@@ -23,7 +23,7 @@ class Verification:
 
     @property
     def starter_ok(self) -> bool:
-        return self.starter.status.graded and self.starter.score < self.starter.max_score
+        return self.starter.status.is_verdict and self.starter.score < self.starter.max_score
 
     @property
     def ok(self) -> bool:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox.atomic import write_atomic
 from sandbox.errors import UsageError
 from sandbox.exercises import Exercise
 from sandbox.results import Result
@@ -24,7 +24,7 @@ class Workspace:
     hints_shown: int = 0
 
     def save(self) -> None:
-        _atomic_write(
+        write_atomic(
             self.path / MARKER,
             json.dumps({"exercise": self.exercise, "hints_shown": self.hints_shown}, indent=2),
         )
@@ -98,14 +98,7 @@ class Progress:
         entry["best_score"] = max(float(entry.get("best_score", 0.0)), result.score)
         path = self.location()
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, json.dumps({"exercises": self.entries}, indent=2))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+        write_atomic(path, json.dumps({"exercises": self.entries}, indent=2))
 
 
 __all__ = ["MARKER", "Progress", "Workspace", "find", "next_hint", "start"]

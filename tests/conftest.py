@@ -13,6 +13,9 @@ import pytest
 from sandbox.results import Result, Status, TestResult, TestStatus
 
 VALID_EXERCISE: dict[str, Any] = {
+    "format_version": 1,
+    "id": "demo",
+    "estimated_minutes": 10,
     "title": "Demo: a tiny JSON API",
     "summary": "One sentence for the list.",
     "topics": ["http", "json"],
@@ -22,7 +25,7 @@ VALID_EXERCISE: dict[str, Any] = {
     "hints": ["first hint", "second hint"],
     "app": {"module": "app", "attribute": "app", "startup_timeout_s": 10},
     "limits": {"memory_mb": 256, "cpus": 1.0, "pids": 128, "test_timeout_s": 10},
-    "grader": {"hidden": False},
+    "grader": {"private": False},
 }
 
 STARTER_APP = "from flask import Flask\n\napp = Flask(__name__)\n# TODO\n"

@@ -23,6 +23,10 @@ from typing import Any
 
 import requests
 
+from sandbox.grading.logs import json_lines
+from sandbox.grading.transcript import Transcript, record
+from sandbox.jobspec import JobSpec
+
 OUTPUT_KEEP = 256 * 1024  # bytes of app output kept; the rest is counted, not stored
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -62,16 +66,31 @@ class AppDidNotStart(Exception):
 
 @dataclass(frozen=True)
 class AppSpec:
+    """What the grader needs to start and reach the app; the defaults live in the JobSpec."""
+
     submission: Path
     workdir: Path
-    module: str = "app"
-    attribute: str = "app"
-    startup_timeout_s: float = 10.0
-    request_timeout_s: float = 5.0
-    learner_uid: int | None = None  # None: run as the current user (local runner)
-    memory_mb: int | None = None
-    # What declared services add (sandbox/grading/services.py: REDIS_URL, DATABASE_URL, …).
+    module: str
+    attribute: str
+    startup_timeout_s: float
+    request_timeout_s: float
+    learner_uid: int | None  # None: run as the current user (local runner)
+    memory_mb: int | None
+    # What declared services add (sandbox/grading/services/: REDIS_URL, DATABASE_URL, …).
     extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_job(cls, job: JobSpec) -> AppSpec:
+        return cls(
+            submission=Path(job.submission).resolve(),
+            workdir=Path(job.workdir),
+            module=job.app.module,
+            attribute=job.app.attribute,
+            startup_timeout_s=job.app.startup_timeout_s,
+            request_timeout_s=job.limits.request_timeout_s,
+            learner_uid=job.learner_uid,
+            memory_mb=job.limits.memory_mb,
+        )
 
 
 class _Output:
@@ -113,6 +132,7 @@ class LearnerApp:
         self._output = _Output()
         self._http = requests.Session()
         self._killed_by_us = False
+        self.transcript = Transcript()
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -205,12 +225,27 @@ class LearnerApp:
         return self.base_url + (path if path.startswith("/") else "/" + path)
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One call to the app; every exchange (answered or not) goes into the transcript."""
+        started = time.monotonic()
+        try:
+            response = self._send(method, path, **kwargs)
+        except AppNoAnswer as exc:
+            self.transcript.add(
+                record(method, path, kwargs, None, time.monotonic() - started, str(exc))
+            )
+            raise
+        self.transcript.add(record(method, path, kwargs, response, time.monotonic() - started))
+        return response
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         if not self.running:
             self._revive()
         timeout = kwargs.pop("timeout", self.spec.request_timeout_s)
+        # Parallel callers each want their own connection (a Session is not thread-safe).
+        http = requests.Session() if kwargs.pop("fresh_connection", False) else self._http
         kwargs.setdefault("allow_redirects", False)
         try:
-            return self._http.request(method, self.url(path), timeout=timeout, **kwargs)
+            return http.request(method, self.url(path), timeout=timeout, **kwargs)
         except requests.Timeout:
             raise AppNoAnswer(f"{method} {path} got no answer within {timeout:g} s") from None
         except requests.ConnectionError:
@@ -244,6 +279,10 @@ class LearnerApp:
 
     def output_mark(self) -> int:
         return self._output.mark()
+
+    def log_records(self, since: int = 0) -> list[dict[str, Any]]:
+        """The JSON objects the app printed one per line (structured logs) since a mark."""
+        return json_lines(self.output(since))
 
     # -- internals ----------------------------------------------------------------------------
 

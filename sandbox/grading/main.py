@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.grading import channel
+from sandbox.jobspec import JobSpec
 from sandbox.results import Result, Status
 
 PYTEST_INI = Path(__file__).resolve().parent / "pytest.ini"
@@ -26,10 +26,10 @@ def main(argv: list[str]) -> int:
     job_file = Path(argv[-1] if argv else "/job/job.json")
     if "--stdin" in argv:
         _unpack_stdin(job_file.parent)
-    job = json.loads(job_file.read_text(encoding="utf-8"))
-    channel.open_channel(str(job.get("nonce", "")))
-    grader = Path(job["grader"])
-    if job.get("learner_uid") is not None:
+    job = JobSpec.from_json(job_file.read_text(encoding="utf-8"))
+    channel.open_channel(job.nonce)
+    grader = Path(job.grader)
+    if job.learner_uid is not None:
         _make_private(os.environ.get("HOME"), os.environ.get("TMPDIR"))
     args = [
         "-p",
@@ -46,12 +46,12 @@ def main(argv: list[str]) -> int:
         str(grader),
     ]
     code = pytest.main(args)
-    result_file = Path(job["result_file"])
+    result_file = Path(job.result_file or job_file.parent / "out" / "result.json")
     if not result_file.exists():
         # pytest stopped before the plugin wrote (and published) anything: say so, in the
         # contract's shape, on both channels.
-        fallback = Result.ungraded(
-            job.get("exercise", ""),
+        fallback = Result.without_tests(
+            job.exercise,
             "",
             Status.ERROR,
             0,

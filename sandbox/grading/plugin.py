@@ -6,24 +6,31 @@ submission lives outside pytest's rootdir and sys.path, and runs only as the lea
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import os
 import signal
 import tempfile
 import time
-import tomllib
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import pytest
 
+from sandbox.atomic import write_atomic
 from sandbox.grading import channel, services
+from sandbox.grading.checks import CHECKS, Checks
 from sandbox.grading.learner_app import AppDidNotStart, AppSpec, LearnerApp
-from sandbox.results import Result, Status, TestResult, TestStatus, truncate
+from sandbox.jobspec import JobSpec
+from sandbox.results import (
+    Exchange,
+    Result,
+    Status,
+    TestResult,
+    TestStatus,
+    fail_message,
+    truncate,
+)
 
 _STATE = pytest.StashKey["GradingState"]()
 
@@ -48,6 +55,9 @@ class GradingState:
     service_error: str | None = None  # a declared service did not start: ours, not the learner's
     tests: dict[str, TestResult] = field(default_factory=dict)
     _marks: dict[str, int] = field(default_factory=dict)
+    _exchange_marks: dict[str, int] = field(default_factory=dict)
+    extra_apps: list[LearnerApp] = field(default_factory=list)  # `fresh_app`s of the test running
+    fresh_count: int = 0
 
     def result(self, complete: bool) -> Result:
         tests = list(self.tests.values())
@@ -68,9 +78,7 @@ class GradingState:
                 "The grader collected no tests (a problem with the exercise).",
             )
         else:
-            failed = [t for t in tests if t.status is not TestStatus.PASSED]
-            status = Status.FAIL
-            message = f"{len(failed)} of {len(tests)} tests did not pass. First: {failed[0].name}: {failed[0].message}"
+            status, message = Status.FAIL, fail_message(tests)
         return Result(
             exercise=self.exercise,
             status=status,
@@ -86,13 +94,8 @@ class GradingState:
     def write(self, complete: bool) -> None:
         result = self.result(complete)
         channel.publish(result.to_json(indent=None))
-        if self.result_file is None:
-            return
-        doc = result.to_json()
-        fd, tmp = tempfile.mkstemp(dir=self.result_file.parent, prefix=".result-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(doc)
-        os.replace(tmp, self.result_file)
+        if self.result_file is not None:
+            write_atomic(self.result_file, result.to_json())
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -119,49 +122,55 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _load_job(config: pytest.Config) -> GradingState | None:
+    """The job: a JobSpec file from a runner, or (by hand, on the host) an exercise folder."""
     job_file = config.getoption("--job")
     if job_file:
-        job: dict[str, Any] = json.loads(Path(job_file).read_text(encoding="utf-8"))
-        job_dir = Path(job_file).parent
+        spec = JobSpec.from_json(Path(job_file).read_text(encoding="utf-8"))
+        job_dir = Path(
+            job_file
+        ).parent  # the clock's file goes here: the grader's, learner-readable
     else:
         submission = config.getoption("--submission")
         if not submission:
             return None
-        job = {"submission": submission, "exercise": "", "app": {}, "limits": {}}
-        exercise_dir = config.getoption("--exercise-dir")
-        if exercise_dir:
-            toml = tomllib.loads((Path(exercise_dir) / "exercise.toml").read_text(encoding="utf-8"))
-            job.update(
-                exercise=Path(exercise_dir).name,
-                app=toml.get("app", {}),
-                limits=toml.get("limits", {}),
-                services={
-                    "names": toml.get("services", []),
-                    "upstreams": toml.get("upstreams", 0),
-                    "worker": toml.get("worker"),
-                },
-            )
+        spec = _spec_by_hand(config, submission)
         job_dir = Path(tempfile.mkdtemp(prefix="sandbox-job-"))
-        job["workdir"] = config.getoption("--workdir") or tempfile.mkdtemp(prefix="sandbox-app-")
-        job["result_file"] = config.getoption("--result-file")
-    app, limits = job.get("app", {}), job.get("limits", {})
-    spec = AppSpec(
-        submission=Path(job["submission"]).resolve(),
-        workdir=Path(job["workdir"]),
-        module=app.get("module", "app"),
-        attribute=app.get("attribute", "app"),
-        startup_timeout_s=float(app.get("startup_timeout_s", 10)),
-        request_timeout_s=float(limits.get("request_timeout_s", 5)),
-        learner_uid=job.get("learner_uid"),
-        memory_mb=limits.get("memory_mb"),
-    )
-    result_file = job.get("result_file")
-    services.install(config, services.ServicesSpec.from_job(job, job_dir))
+    result_file = spec.result_file
+    services.install(config, services.ServicesSpec.from_job(spec, job_dir))
     return GradingState(
-        exercise=job.get("exercise", ""),
-        app_spec=spec,
+        exercise=spec.exercise,
+        app_spec=AppSpec.from_job(spec),
         result_file=Path(result_file) if result_file else None,
-        test_timeout_s=float(limits.get("test_timeout_s", 10)),
+        test_timeout_s=spec.limits.test_timeout_s,
+    )
+
+
+def _spec_by_hand(config: pytest.Config, submission: str) -> JobSpec:
+    """`pytest -p sandbox.grading.plugin --submission DIR [--exercise-dir DIR]` on the host:
+    the exercise is loaded (and validated) the way the tool loads it."""
+    exercise_dir = config.getoption("--exercise-dir")
+    workdir = config.getoption("--workdir") or tempfile.mkdtemp(prefix="sandbox-app-")
+    if not exercise_dir:
+        return JobSpec(
+            exercise="",
+            submission=submission,
+            grader=str(config.rootpath),
+            workdir=workdir,
+            result_file=config.getoption("--result-file"),
+        )
+    from sandbox.exercises import load  # host only: the image has no exercise loader
+
+    folder = Path(exercise_dir).resolve()
+    exercise = load(folder.name, folder.parent.parent)
+    return JobSpec(
+        exercise=exercise.slug,
+        submission=submission,
+        grader=str(exercise.grader_dir),
+        workdir=workdir,
+        result_file=config.getoption("--result-file"),
+        app=exercise.app,
+        limits=exercise.limits,
+        services=exercise.services,
     )
 
 
@@ -180,15 +189,15 @@ def app(request: pytest.FixtureRequest) -> Iterator[LearnerApp]:
     state = _state(request.config)
     if state.startup_error is not None:
         raise AppDidNotStart(state.startup_error)
-    # Declared services first: the app's environment carries their addresses.
-    if state.service_error is not None:
-        raise AppDidNotStart(state.service_error)
+    # Declared services first: the app's (and any fresh app's) environment carries their addresses.
     try:
         extra_env = services.services_of(request.config).start()
     except services.ServiceError as exc:
         state.service_error = f"Could not grade: a service of the exercise did not start ({exc})."
+        state.startup_error = state.service_error
         raise AppDidNotStart(state.service_error) from None
-    learner = LearnerApp(dataclasses.replace(state.app_spec, extra_env=extra_env))
+    state.app_spec = replace(state.app_spec, extra_env=extra_env)
+    learner = LearnerApp(state.app_spec)
     try:
         learner.prepare()
         learner.start()
@@ -198,6 +207,35 @@ def app(request: pytest.FixtureRequest) -> Iterator[LearnerApp]:
     state.app = learner
     yield learner
     learner.stop()
+
+
+@pytest.fixture
+def fresh_app(request: pytest.FixtureRequest) -> Iterator[LearnerApp]:
+    """A second copy of the learner's app for one test: a new process over fresh files (a
+    clean copy of the submission), independent of `app`. Stopped when the test ends."""
+    state = _state(request.config)
+    state.fresh_count += 1
+    spec = replace(
+        state.app_spec, workdir=Path(f"{state.app_spec.workdir}-fresh{state.fresh_count}")
+    )
+    learner = LearnerApp(spec)
+    learner.prepare()
+    learner.start()  # AppDidNotStart fails this test with the app's own story
+    state.extra_apps.append(learner)
+    try:
+        yield learner
+    finally:
+        learner.stop()
+        state.extra_apps.remove(learner)
+
+
+@pytest.fixture
+def checks(request: pytest.FixtureRequest) -> Checks:
+    """Partial credit inside one test: each `with checks.case(...)` carries its share of the
+    test's points; the test earns the share of the cases that held."""
+    collector = Checks()
+    request.node.stash[CHECKS] = collector
+    return collector
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -226,7 +264,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             status=TestStatus.NOT_RUN,
             score=0.0,
             max_score=points,
-            message="not run",
+            message="",  # not reached (yet): the runner's finalize step says why
             description=doc[0] if doc else "",
             hidden=item.get_closest_marker("hidden") is not None,
         )
@@ -238,6 +276,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, None]:
     state = item.config.stash.get(_STATE, None)
     if state is not None:
         state._marks[item.nodeid] = state.app.output_mark() if state.app else 0
+        state._exchange_marks[item.nodeid] = state.app.transcript.count if state.app else 0
     yield
 
 
@@ -281,14 +320,30 @@ def pytest_runtest_makereport(
         test.status, test.message = TestStatus.NOT_RUN, "skipped"
     elif report.when == "call":
         test.duration_s = round(report.duration, 3)
-        if report.passed:
+        checks = item.stash.get(CHECKS, None)
+        if report.passed and checks is not None and checks.failed:
+            test.status = TestStatus.FAILED
+            test.score = round(test.max_score * checks.share(), 3)
+            test.message = checks.summary()
+        elif report.passed:
             test.status, test.score, test.message = TestStatus.PASSED, test.max_score, ""
         else:
             test.status, test.score, test.message = TestStatus.FAILED, 0.0, _message(call)
         if state.app is not None:
             test.output = truncate(state.app.output(state._marks.get(item.nodeid, 0)))
+        if test.status is not TestStatus.PASSED:
+            test.transcript = _transcript(state, item.nodeid)
     elif report.when == "teardown":
         state.write(complete=False)
+
+
+def _transcript(state: GradingState, nodeid: str) -> list[Exchange]:
+    """The last few exchanges of a failed test: with the main app, or its own fresh app."""
+    if state.extra_apps:
+        return state.extra_apps[-1].transcript.since(0)
+    if state.app is None:
+        return []
+    return state.app.transcript.since(state._exchange_marks.get(nodeid, 0))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SERVICES = ("redis", "postgres", "clock")  # sandbox/exercises.py checks the same names
-MAX_UPSTREAMS = 8
 REDIS_UID = 10002  # images/runner/Dockerfile creates these users: neither root nor the learner
 POSTGRES_UID = 10003
 POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")

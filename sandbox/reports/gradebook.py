@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from sandbox.results import Result, Status
+from sandbox.results import Result
 
 COLUMNS = [
     "student",
@@ -27,25 +27,16 @@ REASON_CAP = 200
 # (tab and carriage return too, per OWASP's CSV-injection advice).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-# When a result that could not be graded carries no message, say at least what happened.
-_DEFAULT_REASON = {
-    Status.ERROR: "the app or the grader crashed",
-    Status.TIMEOUT: "time limit exceeded",
-    Status.OOM: "memory limit exceeded",
-    Status.REJECTED: "submission rejected",
-    Status.MISSING: "nothing was submitted",
-}
-
 
 def reason(result: Result, cap: int = REASON_CAP) -> str:
     """One short line saying why a result is not a plain pass/fail; empty for pass/fail.
 
     The first non-blank line of the run message, whitespace collapsed, at most `cap` characters.
     """
-    if result.status.graded:
+    if result.status.is_verdict:
         return ""
     line = next((ln for ln in result.message.splitlines() if ln.strip()), "")
-    text = " ".join(line.split()) or _DEFAULT_REASON.get(result.status, str(result.status))
+    text = " ".join(line.split()) or result.status.info.why
     return text if len(text) <= cap else text[: cap - 1].rstrip() + "…"
 
 

@@ -6,21 +6,15 @@ from typing import Any
 
 from sandbox.results import Result, Status, TestResult, TestStatus
 
-_WHY = {
-    Status.ERROR: "the app did not start, so no test could pass",
-    Status.TIMEOUT: "the run went over its time limit; tests finished before it count",
-    Status.OOM: "the app went over its memory limit",
-    Status.REJECTED: "the submission was refused before it was run",
-    Status.MISSING: "nothing was submitted",
-}
-
 
 def to_gradescope(result: Result) -> dict[str, Any]:
     """One result -> a Gradescope results.json document (a dict ready for json.dump).
 
     The learner's outcomes keep the score they earned (a crash or a timeout can be 0 or partial),
     labelled with what happened; a failure of ours is 0 marked NOT GRADED, never an earned zero.
+    Students read this document: it is built from the learner view (hidden tests redacted).
     """
+    result = result.learner_view()
     return {
         "score": result.score if result.scored else 0.0,
         "execution_time": round(result.duration_s),
@@ -32,16 +26,18 @@ def to_gradescope(result: Result) -> dict[str, Any]:
 
 
 def _output(result: Result) -> str:
-    if result.status.graded and not result.infrastructure:
+    if result.status.is_verdict and not result.infrastructure:
         return result.message
     if result.scored:
-        return f"{result.status.value.upper()}: {_WHY[result.status]}.\n\n{result.message}".rstrip()
+        return (
+            f"{result.status.value.upper()}: {result.status.info.why}.\n\n{result.message}".rstrip()
+        )
     return not_graded_output(result)
 
 
 def not_graded_output(result: Result) -> str:
     """The top-level output of a result that could not be graded (ours, or nothing submitted)."""
-    why = "the grading system failed" if result.infrastructure else _WHY[Status.MISSING]
+    why = "the grading system failed" if result.infrastructure else Status.MISSING.info.why
     lines = [
         f"NOT GRADED ({result.status}): this submission could not be graded because {why}.",
         "The score of 0 is a placeholder, not an earned zero.",
@@ -58,6 +54,9 @@ def not_graded_output(result: Result) -> str:
 
 def _test(t: TestResult) -> dict[str, Any]:
     output = t.message
+    if t.transcript:
+        shown = "\n\n".join("\n".join(e.lines()) for e in t.transcript)
+        output = f"{output}\n\n--- last requests ---\n{shown}"
     if t.output:
         output = f"{output}\n\n--- captured output ---\n{t.output}" if output else t.output
     return {

@@ -18,35 +18,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from sandbox.reports.gradebook import reason
-from sandbox.results import Result, Status, TestStatus
+from sandbox.results import STATUS_ORDER, Result, Status, TestStatus
 
-STATUS_ORDER = [
-    Status.PASS,
-    Status.FAIL,
-    Status.ERROR,
-    Status.TIMEOUT,
-    Status.OOM,
-    Status.REJECTED,
-    Status.MISSING,
-]
-STATUS_LABEL = {
-    Status.PASS: "pass",
-    Status.FAIL: "fail",
-    Status.ERROR: "error",
-    Status.TIMEOUT: "timeout",
-    Status.OOM: "out of memory",
-    Status.REJECTED: "rejected",
-    Status.MISSING: "missing",
-}
-STATUS_MEANING = {
-    Status.PASS: "full marks",
-    Status.FAIL: "graded, some tests failed",
-    Status.ERROR: "the app did not start (or we could not grade: flagged)",
-    Status.TIMEOUT: "over the time limit; tests done before it count",
-    Status.OOM: "over the memory limit",
-    Status.REJECTED: "submission refused at intake: 0 points",
-    Status.MISSING: "nothing submitted: not graded",
-}
 MARKS = {
     TestStatus.PASSED: "✓",
     TestStatus.FAILED: "✗",
@@ -84,6 +57,7 @@ class CheckRow:
     message: str
     output: str
     hidden: bool
+    transcript: str  # the curl-like view of the failure's last requests
 
 
 @dataclass(frozen=True)
@@ -128,6 +102,7 @@ class PassRate:
 class Summary:
     students: int
     graded: int
+    tested: int  # graded students whose result lists the tests: the pass rates' denominator
     passed: int
     not_graded: int
     infrastructure: int
@@ -174,6 +149,7 @@ def summarize(rows: list[tuple[str, Result]]) -> Summary:
     return Summary(
         students=len(rows),
         graded=len(graded),
+        tested=sum(1 for _, r in rows if r.scored and r.tests),
         passed=counts[Status.PASS],
         not_graded=len(rows) - len(graded),
         infrastructure=sum(1 for _, r in rows if r.infrastructure),
@@ -181,9 +157,7 @@ def summarize(rows: list[tuple[str, Result]]) -> Summary:
         mean=statistics.fmean(graded) if graded else None,
         max_score=maxes.most_common(1)[0][0] if maxes else 0.0,
         status_counts=[
-            (str(s), STATUS_LABEL[s], counts[s], STATUS_MEANING[s])
-            for s in STATUS_ORDER
-            if counts[s]
+            (str(s), s.info.label, counts[s], s.info.meaning) for s in STATUS_ORDER if counts[s]
         ],
     )
 
@@ -287,7 +261,7 @@ def student_rows(rows: list[tuple[str, Result]]) -> list[StudentRow]:
                 index=i,
                 student=student,
                 status=str(r.status),
-                status_label=STATUS_LABEL[r.status],
+                status_label=r.status.info.label,
                 graded=r.scored,
                 infrastructure=r.infrastructure,
                 score=f"{r.score:g} / {r.max_score:g}",
@@ -308,6 +282,7 @@ def student_rows(rows: list[tuple[str, Result]]) -> list[StudentRow]:
                         message=t.message.strip("\n"),
                         output=t.output.strip("\n"),
                         hidden=t.hidden,
+                        transcript="\n\n".join("\n".join(e.lines()) for e in t.transcript),
                     )
                     for t in r.tests
                 ],

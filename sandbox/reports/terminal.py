@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sandbox.results import Result, Status, TestStatus
+from sandbox.results import Result, Status, TestResult, TestStatus
 
 if TYPE_CHECKING:
-    from sandbox.exercises import Exercise
+    from sandbox.exercises import Exercise, LearningPath
     from sandbox.images import ImageState
     from sandbox.verify import Verification
 
@@ -21,28 +22,10 @@ MARKS = {
     TestStatus.ERROR: "[red]![/]",
     TestStatus.NOT_RUN: "[yellow]–[/]",
 }
-STATUS_STYLE = {
-    Status.PASS: "bold green",
-    Status.FAIL: "bold red",
-    Status.ERROR: "bold magenta",
-    Status.TIMEOUT: "bold yellow",
-    Status.OOM: "bold yellow",
-    Status.REJECTED: "bold magenta",
-    Status.MISSING: "dim",
-}
-NEXT_STEP = {
-    Status.PASS: "Full marks. `sandbox list` shows what to try next.",
-    Status.FAIL: "Fix the first failing test, then run `sandbox check` again; `sandbox hint` helps.",
-    Status.ERROR: "Run your app by hand (`flask --app app run`) and fix what stops it, then check again.",
-    Status.TIMEOUT: "Look for a loop that never ends or a call that blocks forever, then check again.",
-    Status.OOM: "Look for data that grows without bound or a huge allocation, then check again.",
-    Status.REJECTED: "Fix the submission as the message says, then submit again.",
-    Status.MISSING: "Nothing was submitted.",
-}
 
 
 def status_text(status: Status) -> str:
-    return f"[{STATUS_STYLE[status]}]{status.value.upper()}[/]"
+    return f"[{status.info.style}]{status.value.upper()}[/]"
 
 
 def render_result(console: Console, result: Result) -> None:
@@ -64,27 +47,68 @@ def render_result(console: Console, result: Result) -> None:
         if first.hidden:
             console.print("\n[bold]First failure:[/] a hidden test. Re-read the README's contract.")
         else:
-            console.print(f"\n[bold]First failure:[/] {escape(first.name)}")
+            console.print(f"\n[bold]First failure:[/] {escape(first.description or first.name)}")
             console.print(escape(first.message))
+            render_transcript(console, first)
     elif result.status is not Status.PASS:
         console.print("\n" + escape(result.message))
-    console.print(f"\n[dim]{NEXT_STEP[result.status]}[/]")
+    console.print(f"\n[dim]{result.status.info.next_step}[/]")
+
+
+def render_transcript(console: Console, test: TestResult) -> None:
+    """The failing test's last requests, curl-like: `>` sent, `<` received."""
+    if not test.transcript:
+        return
+    n = len(test.transcript)
+    console.print(f"\n[bold]The last {n} request{'s' if n > 1 else ''} of this test:[/]")
+    for exchange in test.transcript:
+        for line in exchange.lines():
+            style = "cyan" if line.startswith(">") else "magenta"
+            console.print(f"[{style}]{escape(line)}[/]", soft_wrap=True)
+        console.print()
 
 
 def render_list(
-    console: Console, exercises: list[Exercise], progress: dict[str, dict[str, object]]
+    console: Console,
+    exercises: list[Exercise],
+    progress: dict[str, dict[str, object]],
+    learning: LearningPath | None = None,
 ) -> None:
-    table = Table(title="Exercises")
-    for col in ("slug", "title", "difficulty", "topics", "points", "best"):
-        table.add_column(col)
-    for ex in exercises:
-        entry = progress.get(ex.slug)
-        best = f"{entry.get('best_score', 0):g}/{ex.points:g}" if entry else "–"
-        table.add_row(
-            ex.slug, escape(ex.title), ex.difficulty, ", ".join(ex.topics), f"{ex.points:g}", best
-        )
+    """The learning path, track by track; one line per exercise at 80 columns (time and topics
+    only where there is room for them)."""
+    by_slug = {ex.slug: ex for ex in exercises}
+    groups: list[tuple[str, list[Exercise]]] = []
+    for track in learning.tracks if learning else ():
+        groups.append((track.title, [by_slug[s] for s in track.exercises if s in by_slug]))
+    placed = {ex.slug for _, members in groups for ex in members}
+    rest = [ex for ex in exercises if ex.slug not in placed]
+    if rest:
+        groups.append(("Not in the learning path" if groups else "Exercises", rest))
+    roomy, wide = console.width >= 100, console.width >= 130
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=True)
+    table.add_column("#", no_wrap=True)
+    table.add_column("slug", no_wrap=True)
+    table.add_column("title", ratio=2, overflow="ellipsis", no_wrap=True, min_width=12)
+    table.add_column("level", no_wrap=True)
+    if wide:
+        table.add_column("topics", ratio=1, overflow="ellipsis", no_wrap=True, min_width=10)
+    if roomy:
+        table.add_column("time", justify="right", no_wrap=True)
+    table.add_column("best/pts", justify="right", no_wrap=True)
+    blank = [""] * (3 + wide + roomy)
+    for number, (title, members) in enumerate(groups, start=1):
+        table.add_row("", "", f"[bold]{number}. {escape(title)}[/]", *blank)
+        for position, ex in enumerate(members, start=1):
+            entry = progress.get(ex.slug)
+            best = f"{entry.get('best_score', 0):g}" if entry else "–"
+            cells = [f"{number}.{position}", ex.slug, escape(ex.title), ex.difficulty]
+            cells += [escape(", ".join(ex.topics))] if wide else []
+            cells += [f"{ex.estimated_minutes} min"] if roomy else []
+            table.add_row(*cells, f"{best}/{ex.points:g}")
+        if not members:
+            table.add_row("", "", "[dim](coming soon)[/]", *blank)
     console.print(table)
-    console.print("[dim]Start one with `sandbox start SLUG`.[/]")
+    console.print("[dim]Start one with `sandbox start SLUG`; `sandbox list --json` has it all.[/]")
 
 
 def render_verify(console: Console, checks: list[Verification]) -> None:

@@ -25,8 +25,18 @@ class Job:
 
 
 class Runner(Protocol):
+    """What the CLI and the batch use of a runner, and nothing else."""
+
     name: str
 
     def run(self, job: Job) -> Result:
         """Grade the job; learner outcomes are results, only the tool's own failures raise."""
+        ...
+
+    def alive(self) -> bool:
+        """After a failure: does the engine still answer (ours, or the whole engine gone)?"""
+        ...
+
+    def cancel(self) -> None:
+        """Stop every job running now, at once (a batch being interrupted)."""
         ...

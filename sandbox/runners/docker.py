@@ -1,8 +1,9 @@
 """Grade a job in a fresh, hardened container: copied in, never bind-mounted; always removed.
 
 Inside: the grader runs as root holding only SETUID/SETGID/KILL (to start, reach and stop the
-learner's app); the app runs as LEARNER_UID with no capabilities. The result leaves through
-/job/out, a root-only folder of an anonymous volume, read back with tar and strict caps.
+learner's app); the app runs as LEARNER_UID with no capabilities. The job streams in on the
+grader's stdin as a tar; the result leaves as nonce-tagged lines on the grader's stdout (read
+from the container's log), with /job/out/result.json, root-only, as the fallback.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ from docker.types import LogConfig, Mount, Ulimit
 
 from sandbox.docker_client import LABEL
 from sandbox.errors import RunnerError, SubmissionRejected
-from sandbox.exercises import Limits
 from sandbox.grading import channel
 from sandbox.grading.serviceconf import POSTGRES_RUN_DIR, POSTGRES_UID
-from sandbox.results import Result, Status, TestStatus, truncate
+from sandbox.jobspec import Limits
+from sandbox.results import Result, truncate
 from sandbox.runners import Job
-from sandbox.runners.jobfiles import job_archive, job_document
+from sandbox.runners.finalize import RunEnd, finalize, rejected
+from sandbox.runners.jobfiles import job_archive, job_spec
 
 LEARNER_UID = 10001
 RESULT_PATH = "/job/out/result.json"
@@ -112,21 +114,26 @@ class DockerRunner:
         self._active: set[Container] = set()
         self._lock = threading.Lock()
 
+    @property
+    def label(self) -> str:
+        return f"{self.name}:{self.isolation}"
+
     def run(self, job: Job) -> Result:
         started = time.monotonic()
         nonce = secrets.token_hex(16)  # tags the grader's result lines; only job.json holds it
-        document = job_document(
+        spec = job_spec(
             job,
             submission="/job/submission",
             grader="/job/grader",
             workdir="/work/app",
             result_file=RESULT_PATH,
             learner_uid=LEARNER_UID,
+            nonce=nonce,
         )
         try:
-            archive = job_archive(job, {**document, "nonce": nonce})
+            archive = job_archive(job, spec)
         except SubmissionRejected as exc:
-            return _result(job, Status.REJECTED, str(exc), started, self.image)
+            return rejected(job, str(exc), RunEnd(started), runner=self.label, image=self.image)
         container = self._create(job)
         with self._lock:
             self._active.add(container)
@@ -160,7 +167,7 @@ class DockerRunner:
             # Not detached + stdin_open is how the SDK sets StdinOnce: the grader's stdin closes
             # when our attachment does. We never attach stdout; results come from the log.
             "detach": False,
-            **hardening(job.exercise.limits, job.exercise.services),
+            **hardening(job.exercise.limits, job.exercise.services.names),
             "command": GRADER_COMMAND,
             "stdin_open": True,
             "environment": {"HOME": "/run/grader", "TMPDIR": "/run/grader"},
@@ -217,80 +224,15 @@ class DockerRunner:
             raise RunnerError(f"Docker lost the grading container: {_short(exc)}") from None
         state = container.attrs.get("State", {})
         result = _parse(channel.find(_stdout(container), nonce)) or _parse(_read_result(container))
-        return self._finish(job, result, state, timed_out, started, container)
-
-    def _finish(
-        self,
-        job: Job,
-        result: Result | None,
-        state: dict[str, Any],
-        timed_out: bool,
-        started: float,
-        container: Container,
-    ) -> Result:
-        ex = job.exercise
-        if result is None:
-            if timed_out:
-                return _result(
-                    job, Status.TIMEOUT, _timeout_message(ex.time_limit_s), started, self.image
-                )
-            if state.get("OOMKilled"):
-                return _result(
-                    job, Status.OOM, _oom_message(ex.limits.memory_mb), started, self.image
-                )
-            logs = _logs(container)
-            return _result(
-                job,
-                Status.ERROR,
-                "Could not grade: the grader produced no readable result "
-                f"(container exit code {state.get('ExitCode')}). This is not your code's "
-                f"fault; try again, and report it if it persists.\n{truncate(logs, 1500)}",
-                started,
-                self.image,
-                infrastructure=True,
-            )
-        if timed_out:
-            result.status, result.message = Status.TIMEOUT, _timeout_message(ex.time_limit_s)
-        elif state.get("OOMKilled"):
-            result.status, result.message = Status.OOM, _oom_message(ex.limits.memory_mb)
-        if not result.complete:
-            for test in result.tests:
-                if test.status is TestStatus.NOT_RUN and test.message == "not run":
-                    test.message = "not run: grading was stopped before this test"
-        result.exercise, result.submission = ex.slug, job.submission_id
-        result.image, result.runner = self.image, f"{self.name}:{self.isolation}"
-        result.duration_s = round(time.monotonic() - started, 3)
-        return result
-
-
-def _result(
-    job: Job, status: Status, message: str, started: float, image: str, infrastructure: bool = False
-) -> Result:
-    result = Result.ungraded(
-        job.exercise.slug,
-        job.submission_id,
-        status,
-        job.exercise.points,
-        message,
-        infrastructure=infrastructure,
-    )
-    result.image, result.runner = image, "docker"
-    result.duration_s = round(time.monotonic() - started, 3)
-    return result
-
-
-def _timeout_message(limit: float) -> str:
-    return (
-        f"Grading was stopped after the {limit:g} s time limit. Your app probably hangs or loops "
-        "forever — at import, at start-up, or in a handler. Tests finished before that are kept."
-    )
-
-
-def _oom_message(memory_mb: int) -> str:
-    return (
-        f"Your app ran out of memory (the limit is {memory_mb} MB) and was killed. Look for data "
-        "built up without bound, or a huge allocation."
-    )
+        end = RunEnd(
+            started,
+            timed_out=timed_out,
+            oom_killed=bool(state.get("OOMKilled")),
+            no_result=""
+            if result
+            else f"(container exit code {state.get('ExitCode')})\n{truncate(_logs(container), 1500)}",
+        )
+        return finalize(job, result, end, runner=self.label, image=self.image)
 
 
 def _parse(document: str | None) -> Result | None:

@@ -15,10 +15,14 @@ class FakeRunner:
         self.respond = respond
         self.jobs: list[Job] = []
         self.cancelled = False
+        self.engine_up = True  # tests set False to play an engine that went away
 
     def run(self, job: Job) -> Result:
         self.jobs.append(job)
         return self.respond(job)
+
+    def alive(self) -> bool:
+        return self.engine_up
 
     def cancel(self) -> None:
         self.cancelled = True

@@ -1,14 +1,13 @@
-"""What a job looks like from inside: the job document and the files handed to the grader."""
+"""What a job looks like from inside: its JobSpec and the files handed to the grader."""
 
 from __future__ import annotations
 
 import io
-import json
 import tarfile
 from pathlib import Path
-from typing import Any
 
 from sandbox.errors import SubmissionRejected
+from sandbox.jobspec import JobSpec
 from sandbox.runners import Job
 
 MAX_SUBMISSION_FILES = 2000
@@ -16,7 +15,7 @@ MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
 SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", ".pytest_cache"}
 
 
-def job_document(
+def job_spec(
     job: Job,
     *,
     submission: str,
@@ -24,31 +23,21 @@ def job_document(
     workdir: str,
     result_file: str,
     learner_uid: int | None,
-) -> dict[str, Any]:
-    ex = job.exercise
-    return {
-        "exercise": ex.slug,
-        "submission": submission,
-        "grader": grader,
-        "workdir": workdir,
-        "result_file": result_file,
-        "learner_uid": learner_uid,
-        "app": {
-            "module": ex.app.module,
-            "attribute": ex.app.attribute,
-            "startup_timeout_s": ex.app.startup_timeout_s,
-        },
-        "limits": {
-            "memory_mb": ex.limits.memory_mb,
-            "test_timeout_s": ex.limits.test_timeout_s,
-            "request_timeout_s": ex.limits.request_timeout_s,
-        },
-        "services": {
-            "names": list(ex.services),
-            "upstreams": ex.upstreams,
-            "worker": {"module": ex.worker.module} if ex.worker else None,
-        },
-    }
+    nonce: str = "",
+) -> JobSpec:
+    """The JobSpec of `job`, with the paths as the grader will see them."""
+    return JobSpec(
+        exercise=job.exercise.slug,
+        submission=submission,
+        grader=grader,
+        workdir=workdir,
+        result_file=result_file,
+        learner_uid=learner_uid,
+        nonce=nonce,
+        app=job.exercise.app,
+        limits=job.exercise.limits,
+        services=job.exercise.services,
+    )
 
 
 def submission_files(root: Path) -> list[tuple[str, Path]]:
@@ -75,13 +64,13 @@ def submission_files(root: Path) -> list[tuple[str, Path]]:
     return files
 
 
-def job_archive(job: Job, document: dict[str, Any]) -> bytes:
+def job_archive(job: Job, spec: JobSpec) -> bytes:
     """A tar for /job: job.json, submission/ (read-only to the learner), grader/, out/ (root only)."""
     buf = io.BytesIO()
-    hidden = job.exercise.grader_hidden
+    private = job.exercise.grader_private
     with tarfile.open(fileobj=buf, mode="w") as tar:
         _add_dir(tar, "out", 0o700)
-        _add_bytes(tar, "job.json", json.dumps(document).encode(), 0o600)
+        _add_bytes(tar, "job.json", spec.to_json().encode(), 0o600)
         _add_dir(tar, "submission", 0o755)
         made: set[str] = set()
         for rel, path in submission_files(job.submission):
@@ -92,15 +81,15 @@ def job_archive(job: Job, document: dict[str, Any]) -> bytes:
                     made.add(folder)
                     _add_dir(tar, folder, 0o755)
             _add_file(tar, f"submission/{rel}", path, 0o644)
-        _add_dir(tar, "grader", 0o700 if hidden else 0o755)
+        _add_dir(tar, "grader", 0o700 if private else 0o755)
         for path in sorted(job.exercise.grader_dir.rglob("*")):
             if path.is_symlink() or "__pycache__" in path.parts:
                 continue
             rel = path.relative_to(job.exercise.grader_dir).as_posix()
             if path.is_dir():
-                _add_dir(tar, f"grader/{rel}", 0o700 if hidden else 0o755)
+                _add_dir(tar, f"grader/{rel}", 0o700 if private else 0o755)
             elif path.is_file():
-                _add_file(tar, f"grader/{rel}", path, 0o600 if hidden else 0o644)
+                _add_file(tar, f"grader/{rel}", path, 0o600 if private else 0o644)
     return buf.getvalue()
 
 

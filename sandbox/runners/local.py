@@ -6,18 +6,20 @@ runs as you, with your network and files. It isolates nothing.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-from sandbox.results import Result, Status
+from sandbox.results import Result
 from sandbox.runners import Job
-from sandbox.runners.jobfiles import job_document
+from sandbox.runners.finalize import RunEnd, finalize
+from sandbox.runners.jobfiles import job_spec
 
 WARNING = (
     "The local runner does NOT isolate: the submission runs as you, with your files and network."
@@ -27,11 +29,25 @@ WARNING = (
 class LocalRunner:
     name = "local"
 
+    def __init__(self) -> None:
+        self._active: set[subprocess.Popen[bytes]] = set()
+        self._lock = threading.Lock()
+
+    def alive(self) -> bool:
+        return True  # no engine to lose
+
+    def cancel(self) -> None:
+        with self._lock:
+            active = list(self._active)
+        for proc in active:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
     def run(self, job: Job) -> Result:
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="sandbox-local-") as tmp_name:
             tmp = Path(tmp_name)
-            document = job_document(
+            spec = job_spec(
                 job,
                 submission=str(job.submission.resolve()),
                 grader=str(job.exercise.grader_dir),
@@ -39,7 +55,7 @@ class LocalRunner:
                 result_file=str(tmp / "result.json"),
                 learner_uid=None,
             )
-            (tmp / "job.json").write_text(json.dumps(document), encoding="utf-8")
+            (tmp / "job.json").write_text(spec.to_json(), encoding="utf-8")
             env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PYTHON"))}
             code = "import sys; from sandbox.grading.main import main; sys.exit(main(sys.argv[1:]))"
             proc = subprocess.Popen(
@@ -50,36 +66,28 @@ class LocalRunner:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+            with self._lock:
+                self._active.add(proc)
             timed_out = False
             try:
-                proc.communicate(timeout=job.exercise.time_limit_s)
+                output, _ = proc.communicate(timeout=job.exercise.time_limit_s)
             except subprocess.TimeoutExpired:
                 timed_out = True
                 os.killpg(proc.pid, signal.SIGKILL)
-                proc.communicate()
-            result_file = tmp / "result.json"
-            result = (
-                Result.from_json(result_file.read_text(encoding="utf-8"))
-                if result_file.exists()
-                else None
-            )
-        if result is None:
-            result = Result.ungraded(
-                job.exercise.slug,
-                job.submission_id,
-                Status.TIMEOUT if timed_out else Status.ERROR,
-                job.exercise.points,
-                "the grader left no result" + (" before the time limit" if timed_out else ""),
-            )
-        elif timed_out:
-            result.status = Status.TIMEOUT
-            result.message = (
-                f"Grading was stopped after the {job.exercise.time_limit_s:g} s time limit."
-            )
-        result.exercise, result.submission, result.runner = (
-            job.exercise.slug,
-            job.submission_id,
-            self.name,
+                output, _ = proc.communicate()
+            finally:
+                with self._lock:
+                    self._active.discard(proc)
+            result = _read(tmp / "result.json")
+        tail = output[-1500:].decode("utf-8", errors="replace")
+        end = RunEnd(
+            started, timed_out=timed_out, no_result=f"(exit code {proc.returncode})\n{tail}"
         )
-        result.duration_s = round(time.monotonic() - started, 3)
-        return result
+        return finalize(job, result, end, runner=self.name)
+
+
+def _read(path: Path) -> Result | None:
+    try:
+        return Result.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.errors import SubmissionRejected
-from sandbox.submissions import Entry, Limits, discover, stage
+from sandbox.submissions import Entry, IntakeLimits, discover, stage
 
 APP = b"from flask import Flask\n\napp = Flask(__name__)\n"
 GiB = 1 << 30
@@ -381,7 +381,7 @@ def test_a_tar_gz_of_a_gigabyte_of_zeros_is_a_bomb(
 def test_a_tar_gz_of_many_files_under_the_file_limit_stops_at_the_total(
     tmp_path: Path, written: list[int], gunzipped: list[int]
 ) -> None:
-    limits = Limits()
+    limits = IntakeLimits()
     each = 9 << 20  # each file alone is allowed; 200 of them make 1.8 GB
     zeros = gzip.compress(bytes(each), compresslevel=9)
     path = _submit(
@@ -410,7 +410,7 @@ def test_a_gigabyte_long_name_or_pax_header_stops_at_the_stream_cap(
     header[148:156] = b" " * 8
     header[148:156] = b"%06o\0 " % sum(header)
     path = _submit(tmp_path, "header.tar.gz", gzip.compress(bytes(header)) + gzip_of_zeros(GiB))
-    limits = Limits()
+    limits = IntakeLimits()
     outcome, peak = measured(lambda: stage(only_entry(path), tmp_path / "staging", limits))
     assert "unpacks to more than" in str(outcome)
     assert sum(gunzipped) < 2 * limits.max_total_bytes
@@ -494,7 +494,7 @@ def test_a_tar_gz_of_100k_files_is_refused_after_max_files(
 ) -> None:
     blob = empty_files_tar(100_000)
     path = _submit(tmp_path, "many.tar.gz", gzip.compress(blob, compresslevel=1))
-    limits = Limits()
+    limits = IntakeLimits()
     with pytest.raises(SubmissionRejected, match="too many files"):
         stage(only_entry(path), tmp_path / "staging", limits)
     assert sum(gunzipped) < (limits.max_files + 100) * 512, "read past max_files + 1 headers"
@@ -506,5 +506,5 @@ def test_a_folder_of_many_files_is_refused_after_max_files(tmp_path: Path) -> No
     for i in range(60):
         (folder / f"f{i}.py").touch()
     with pytest.raises(SubmissionRejected, match="too many files"):
-        stage(only_entry(folder), tmp_path / "staging", Limits(max_files=50))
+        stage(only_entry(folder), tmp_path / "staging", IntakeLimits(max_files=50))
     assert list((tmp_path / "staging").iterdir()) == []

@@ -161,24 +161,17 @@ def test_docker_dying_stops_the_batch_with_results_so_far_intact(
     sandbox_home: Path, tmp_path: Path
 ) -> None:
     subs = _class(tmp_path, ["a1", "a2", "a3", "a4"])
-    alive = {"engine": True}
 
     def dying(job: Job) -> Result:
         if job.submission_id == "a3":
-            alive["engine"] = False
-        if not alive["engine"]:
+            runner.engine_up = False
+        if not runner.engine_up:
             raise RunnerError("connection refused")
         return _scored(job)
 
+    runner = FakeRunner(dying)
     ex = exercises.load("demo", root=sandbox_home)
-    batch = Batch(
-        ex,
-        subs,
-        tmp_path / "out",
-        FakeRunner(dying),
-        Options(jobs=1),
-        engine_alive=lambda: alive["engine"],
-    )
+    batch = Batch(ex, subs, tmp_path / "out", runner, Options(jobs=1))
     with pytest.raises(DockerUnavailable, match="rerun the same command"):
         batch.run()
     assert sorted(p.stem for p in (tmp_path / "out" / "results").glob("*.json")) == ["a1", "a2"]

@@ -193,7 +193,7 @@ def test_gradescope_format() -> None:
     }
     assert doc["score"] == 2.0
     assert doc["execution_time"] == 13
-    assert doc["output"] == "1 of 3 tests passed."
+    assert doc["output"] == "2 of 3 tests did not pass. First: test_b: expected 201, got 200"
     assert (doc["visibility"], doc["stdout_visibility"]) == ("visible", "hidden")
     a, b, c = doc["tests"]
     assert set(a) == {"name", "score", "max_score", "output", "visibility", "status"}
@@ -208,6 +208,7 @@ def test_gradescope_format() -> None:
     assert b["status"] == "failed" and b["score"] == 0.0 and b["max_score"] == 3.0
     assert b["output"].startswith("expected 201, got 200") and b["output"].endswith("trace\nline")
     assert c["status"] == "failed" and c["visibility"] == "hidden"
+    assert c["name"] == "hidden test 1" and "fixture blew up" not in c["output"]
 
 
 @pytest.mark.parametrize(
@@ -451,3 +452,20 @@ def test_empty_class_renders() -> None:
     assert "No students in this batch." in html
     page = parse(html)
     assert len(page.find("rect", "bar")) == 10
+
+
+def test_the_pass_rate_caption_names_its_real_denominator() -> None:
+    """A rejected archive is graded (its zero stands) but has no tests: the caption must not
+    count it among the students the pass rates are shares of."""
+    rows = [
+        ("amy", result(Status.PASS, abcd("A", "B"), "ok")),
+        ("bob", result(Status.FAIL, abcd("A"), "1 of 2")),
+        ("cat", result(Status.REJECTED, [], "unsafe path")),
+    ]
+    s = summarize(rows)
+    assert (s.graded, s.tested) == (3, 2)
+    html = render_report("HTTP handler", rows, "2025-11-25 14:00")
+    caption = " ".join(html[html.index('id="rates-h"') :].split("</p>")[0].split())
+    assert "share of the 2 graded students whose submission reached the tests" in caption
+    assert "the other 1 graded, rejected at intake, have none" in caption
+    assert "2 / 2" in html and "1 / 2" in html

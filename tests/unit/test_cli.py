@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from sandbox import cli, exercises
+from sandbox.cli import common
 from sandbox.results import Result, Status
 from sandbox.runners import Job
 from sandbox.runners.fake import FakeRunner
@@ -42,6 +42,10 @@ def _subcommands() -> dict[str, str]:
 COMMANDS = _subcommands()
 
 
+def files_of(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
 def flat(text: str) -> str:
     """Rich wraps long lines; compare text with all whitespace runs made single spaces."""
     return " ".join(text.split())
@@ -58,8 +62,15 @@ def use_runner(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[Job], Res
     """Make the CLI grade with a FakeRunner answering `respond`; never touches Docker."""
 
     def install(respond: Callable[[Job], Result]) -> FakeRunner:
-        runner = FakeRunner(respond)
-        monkeypatch.setattr(cli, "make_runner", lambda args, log=None: runner)
+        def snapshot_then_respond(job: Job) -> Result:
+            # `check` grades a staged copy (removed afterwards): record what it held.
+            seen.append(sorted(files_of(job.submission)))
+            return respond(job)
+
+        seen: list[list[str]] = []
+        runner = FakeRunner(snapshot_then_respond)
+        runner.seen = seen  # type: ignore[attr-defined]
+        monkeypatch.setattr(common, "make_runner", lambda args, log=None: runner)
         return runner
 
     return install
@@ -93,15 +104,6 @@ def test_every_command_is_documented_in_the_readme(command: str) -> None:
     assert re.search(rf"\bsandbox {re.escape(command)}\b", readme), (
         f"README.md never shows `sandbox {command}`; document it ({COMMANDS[command]!r})"
     )
-
-
-def test_extra_command_module_imports_cleanly() -> None:
-    """build_parser() swallows ImportError from sandbox.batch_cli: a broken import there would make
-    its commands vanish from the CLI without a word. Import it directly so the breakage shows."""
-    if not (REPO / "sandbox" / "batch_cli.py").is_file():
-        pytest.skip("there is no sandbox/batch_cli.py")
-    module = importlib.import_module("sandbox.batch_cli")
-    assert callable(module.register)
 
 
 def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -149,7 +151,8 @@ def test_check_json_exit_codes(
     assert doc["score"] == score and doc["max_score"] == 3
     [job] = runner.jobs
     assert job.exercise.slug == "demo"
-    assert job.submission == submission
+    assert job.submission_id == submission.name
+    assert runner.seen == [sorted(files_of(submission))], "the folder is graded through intake"  # type: ignore[attr-defined]
     assert job.submission_id == "attempt"
 
 
@@ -193,7 +196,8 @@ def test_check_a_workspace_needs_no_exercise(
     assert cli.main(["check", str(ws), "--json"]) == 0
 
     [job] = runner.jobs
-    assert job.exercise.slug == "demo" and job.submission == ws
+    assert job.exercise.slug == "demo" and job.submission_id == "ws"
+    assert runner.seen == [sorted(files_of(ws))]  # type: ignore[attr-defined]
 
 
 def test_check_outside_a_workspace_without_exercise(
@@ -423,6 +427,10 @@ def test_list_json(sandbox_home: Path, capsys: pytest.CaptureFixture[str]) -> No
     [item] = json.loads(capsys.readouterr().out)
     assert item == {
         "slug": "demo",
+        "id": "demo",
+        "track": "",
+        "estimated_minutes": 10,
+        "prerequisites": [],
         "title": "Demo: a tiny JSON API",
         "summary": "One sentence for the list.",
         "topics": ["http", "json"],
@@ -466,5 +474,47 @@ def test_check_from_inside_a_workspace_grades_the_workspace_root(
     (ws / "static").mkdir()
     runner = use_runner(lambda job: make_result())
     assert cli.main(["check", str(ws / "static"), "--json"]) == 0
-    assert [job.submission.resolve() for job in runner.jobs] == [ws.resolve()]
+    assert runner.seen == [sorted(files_of(ws))], "the workspace root, not the subfolder"  # type: ignore[attr-defined]
     assert runner.jobs[0].exercise.slug == "demo"
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from sandbox import __version__
+
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"sandbox {__version__}"
+
+
+def test_a_failed_pull_is_explained_whole_words_and_the_server_reason() -> None:
+    import docker.errors
+    import requests
+
+    from sandbox.images import pull_error
+
+    response = requests.Response()
+    response.status_code = 500
+    exc = docker.errors.APIError(
+        "500 Server Error for http+docker://localhost/v1.41/images/create?tag=3.11-slim"
+        "&fromImage=python: Internal Server Error",
+        response=response,
+        explanation='Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io'
+        " on 127.0.0.53:53: server misbehaving " + "and more words " * 20,
+    )
+    said = pull_error(exc)
+    assert said.startswith("500: Get ") and "server misbehaving" in said
+    assert said.endswith(" …") and len(said) <= 160
+    assert "images/create" not in said
+
+
+def test_list_fits_80_columns_one_line_per_exercise(
+    sandbox_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli.main(["list"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert all(len(line) <= 80 for line in lines)
+    [row] = [line for line in lines if "demo" in line]
+    assert "Demo: a tiny JSON API" in row, "the title is not wrapped"
+    assert row.split()[-1] == "–/3", "best and points are on the same line"

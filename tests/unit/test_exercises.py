@@ -14,7 +14,7 @@ from sandbox.errors import ExerciseError, UsageError
 from sandbox.exercises import DIFFICULTIES, AppEntry, Exercise, Limits
 
 REPO = Path(__file__).resolve().parents[2]
-REAL_SLUGS = ["add-index", "hash-passwords", "http-handler", "middleware"]
+REAL_SLUGS = ["http-handler", "add-index", "hash-passwords", "middleware"]  # path order
 
 
 # -- the real exercises --------------------------------------------------------------------------
@@ -51,7 +51,7 @@ def test_the_real_exercises_load(real_exercises: list[Exercise]) -> None:
         assert isinstance(ex.limits, Limits)
         assert isinstance(ex.limits.memory_mb, int)
         assert isinstance(ex.limits.pids, int)
-        assert isinstance(ex.grader_hidden, bool)
+        assert isinstance(ex.grader_private, bool)
         assert ex.root == REPO / "exercises" / ex.slug
         assert ex.grader_dir == REPO / "graders" / ex.slug
         assert ex.readme.is_file()
@@ -101,7 +101,7 @@ def test_fixture_exercise_loads_with_every_field(sandbox_home: Path) -> None:
     assert ex.hints == ("first hint", "second hint")
     assert ex.points == 3
     assert ex.limits.memory_mb == 256 and ex.limits.test_timeout_s == 10
-    assert ex.grader_hidden is False
+    assert ex.grader_private is False
     assert ex.root == sandbox_home / "exercises" / "demo"
     assert exercises.load_all() == [ex]
 
@@ -115,7 +115,7 @@ def test_optional_tables_take_the_defaults(
     ex = exercises.load("demo", tmp_path)
     assert ex.app == AppEntry()
     assert ex.limits == Limits()
-    assert ex.grader_hidden is False
+    assert ex.grader_private is False
 
 
 def test_load_all_skips_folders_without_exercise_toml(sandbox_home: Path) -> None:
@@ -159,13 +159,19 @@ BROKEN = [
     ("app.module", "1app", "app.module", "not a valid Python name"),
     ("app.attribute", "app()", "app.attribute", "not a valid Python name"),
     ("app.startup_timeout_s", 0, "app.startup_timeout_s", "between 1 and 60"),
-    ("grader.hidden", "yes", "grader.hidden", "true or false"),
+    ("grader.private", "yes", "grader.private", "true or false"),
     ("hints", "read the docs", "hints", "non-empty list of non-empty strings"),
     ("hints", [], "hints", "non-empty list of non-empty strings"),
     ("hints", ["ok", 3], "hints", "non-empty list of non-empty strings"),
     ("topics", [""], "topics", "non-empty list of non-empty strings"),
     ("colour", "blue", "colour", "unknown field"),
     ("app", "app", "app", "must be a table"),
+    ("id", _DELETE, "id", "required field is missing"),
+    ("id", "Demo Id", "id", "not a stable id"),
+    ("format_version", 2, "format_version", "between 1 and 1"),
+    ("estimated_minutes", 0, "estimated_minutes", "between 1 and 600"),
+    ("prerequisites", ["Not A Slug"], "prerequisites", "not an exercise slug"),
+    ("points", 4, "points", "markers add up to 3"),
 ]
 
 
@@ -297,3 +303,67 @@ def test_unknown_slug_lists_the_known_ones(
 def test_malformed_slug_is_a_usage_error(sandbox_home: Path, slug: str) -> None:
     with pytest.raises(UsageError, match="not an exercise name"):
         exercises.load(slug)
+
+
+# -- points stated once, and the learning path ---------------------------------------------------
+
+GRADER_7_POINTS = """import pytest
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_a(app, n):
+    "described"
+
+def test_b(app):
+    pass
+"""
+
+
+def test_points_are_derived_from_the_grader_when_not_stated(
+    tmp_path: Path, exercise_data: dict[str, Any], exercise_factory: Callable[..., Path]
+) -> None:
+    del exercise_data["points"]
+    exercise_factory(tmp_path, "demo", exercise_data)
+    (tmp_path / "graders" / "demo" / "test_x.py").write_text(GRADER_7_POINTS)
+    assert exercises.load("demo", tmp_path).points == 7  # 2 x 3 cases + 1
+
+
+def _path_file(home: Path, body: str) -> Path:
+    path = home / "exercises" / "path.toml"
+    path.write_text('format_version = 1\ntopics = ["http", "json"]\n' + body, encoding="utf-8")
+    return path
+
+
+def _track(ident: str, slugs: str) -> str:
+    return f'[[tracks]]\nid = "{ident}"\ntitle = "T"\nsummary = "s"\nexercises = [{slugs}]\n'
+
+
+def test_the_learning_path_orders_the_exercises_and_names_their_tracks(
+    tmp_path: Path, exercise_data: dict[str, Any], exercise_factory: Callable[..., Path]
+) -> None:
+    for slug in ("alpha", "beta", "gamma"):
+        exercise_factory(tmp_path, slug, {**exercise_data, "id": slug})
+    _path_file(tmp_path, _track("two", '"gamma", "alpha"') + _track("one", ""))
+    loaded = exercises.load_all(tmp_path)
+    assert [(e.slug, e.track) for e in loaded] == [("gamma", "two"), ("alpha", "two"), ("beta", "")]
+    path = exercises.load_path(tmp_path)
+    assert [t.id for t in path.tracks] == ["two", "one"] and path.topics == {"http", "json"}
+
+
+@pytest.mark.parametrize(
+    ("tracks", "field", "problem"),
+    [
+        (_track("t", '"nope"'), None, "'nope'"),
+        (_track("t", '"demo"') + _track("u", '"demo"'), "tracks[1].exercises", "in track 't'"),
+        (_track("T T", ""), "tracks[0].id", "track id"),
+        ("", "tracks", "list of [[tracks]]"),
+    ],
+)
+def test_a_broken_learning_path_names_the_file_and_field(
+    sandbox_home: Path, tracks: str, field: str | None, problem: str
+) -> None:
+    path = _path_file(sandbox_home, tracks)
+    with pytest.raises(ExerciseError) as info:
+        exercises.load_all(sandbox_home)
+    assert info.value.path == path and info.value.field == field
+    assert problem in str(info.value)

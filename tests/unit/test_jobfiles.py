@@ -14,8 +14,9 @@ import pytest
 from sandbox import exercises
 from sandbox.errors import SubmissionRejected
 from sandbox.exercises import Exercise
+from sandbox.jobspec import AppEntry, JobSpec
 from sandbox.runners import Job, jobfiles
-from sandbox.runners.jobfiles import job_archive, job_document, submission_files
+from sandbox.runners.jobfiles import job_archive, job_spec, submission_files
 
 SECRET = "TOP-SECRET-HOST-FILE-CONTENT"
 
@@ -64,7 +65,7 @@ def read(data: bytes, name: str) -> bytes:
 
 def archive(ex: Exercise, sub: Path) -> bytes:
     job = Job(ex, sub, "alice")
-    doc = job_document(
+    spec = job_spec(
         job,
         submission="/job/submission",
         grader="/job/grader",
@@ -72,23 +73,50 @@ def archive(ex: Exercise, sub: Path) -> bytes:
         result_file="/job/out/result.json",
         learner_uid=1000,
     )
-    return job_archive(job, doc)
+    return job_archive(job, spec)
 
 
-def test_job_document_carries_the_exercise_settings(demo: Exercise, submission: Path) -> None:
-    doc = job_document(
+def test_job_spec_carries_the_exercise_settings(demo: Exercise, submission: Path) -> None:
+    spec = job_spec(
         Job(demo, submission),
         submission="/job/submission",
         grader="/job/grader",
         workdir="/work",
         result_file="/job/out/result.json",
         learner_uid=1000,
+        nonce="n0nce",
     )
-    assert doc["exercise"] == "demo"
-    assert doc["learner_uid"] == 1000
-    assert doc["app"] == {"module": "app", "attribute": "app", "startup_timeout_s": 10}
-    assert doc["limits"]["memory_mb"] == 256 and doc["limits"]["test_timeout_s"] == 10
-    json.dumps(doc)  # must be serialisable as is
+    assert spec.exercise == "demo" and spec.learner_uid == 1000 and spec.nonce == "n0nce"
+    assert spec.app == AppEntry("app", "app", 10)
+    assert spec.limits.memory_mb == 256 and spec.limits.test_timeout_s == 10
+    assert JobSpec.from_json(spec.to_json()) == spec, "the spec survives its JSON round trip"
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"version": 99}, "version"),
+        ({"exercise": 3}, "exercise"),
+        ({"learner_uid": "root"}, "learner_uid"),
+        ({"limits": {"memory_mb": 256, "swap": 1}}, "swap"),
+        ({"limits": {"memory_mb": [1]}}, "memory_mb"),
+        ({"app": "app:app"}, "AppEntry"),
+    ],
+)
+def test_a_malformed_job_spec_is_refused_naming_the_field(
+    demo: Exercise, submission: Path, change: dict[str, object], problem: str
+) -> None:
+    spec = job_spec(
+        Job(demo, submission),
+        submission="/s",
+        grader="/g",
+        workdir="/w",
+        result_file="/r",
+        learner_uid=None,
+    )
+    data = {**json.loads(spec.to_json()), **change}
+    with pytest.raises(ValueError, match=problem):
+        JobSpec.from_json(json.dumps(data))
 
 
 def test_out_is_root_only_and_job_json_is_private(demo: Exercise, submission: Path) -> None:
@@ -145,7 +173,7 @@ def test_visible_grader_is_readable(demo: Exercise, submission: Path) -> None:
 
 
 def test_hidden_grader_is_root_only(demo: Exercise, submission: Path) -> None:
-    hidden = dataclasses.replace(demo, grader_hidden=True)
+    hidden = dataclasses.replace(demo, grader_private=True)
     m = members(archive(hidden, submission))
     for name in ("grader", "grader/helpers"):
         assert m[name].isdir() and stat.S_IMODE(m[name].mode) == 0o700, name

@@ -13,6 +13,7 @@ from sandbox.results import (
     Status,
     TestResult,
     TestStatus,
+    clean_text,
     truncate,
 )
 
@@ -115,7 +116,7 @@ def _valid_doc() -> dict[str, object]:
     return json.loads(full_result().to_json())
 
 
-@pytest.mark.parametrize("version", [2, 0, "1", None])
+@pytest.mark.parametrize("version", [3, 0, "1", None, True])
 def test_from_dict_rejects_another_schema_version(version: object) -> None:
     doc = _valid_doc()
     doc["schema_version"] = version
@@ -203,7 +204,7 @@ def test_truncate_default_cap() -> None:
 
 @pytest.mark.parametrize("status", list(Status))
 def test_only_pass_and_fail_are_graded(status: Status) -> None:
-    assert status.graded is (status in (Status.PASS, Status.FAIL))
+    assert status.is_verdict is (status in (Status.PASS, Status.FAIL))
 
 
 def test_derived_properties() -> None:
@@ -214,3 +215,124 @@ def test_derived_properties() -> None:
     assert first is not None and first.name == "test_bad"
     assert Result("demo", Status.ERROR, 0, 0, "").percent == 0.0
     assert Result("demo", Status.ERROR, 0, 0, "").first_failure() is None
+
+
+# -- the learner's view: hidden tests redacted --------------------------------------------------
+
+
+def _hidden_first() -> Result:
+    tests = [
+        TestResult(
+            "test_secret", TestStatus.FAILED, 0, 2, "SECRET msg", "SECRET out", "SECRET d", True
+        ),
+        TestResult("test_open", TestStatus.FAILED, 0, 1, "open msg", "", "open d"),
+        TestResult("test_secret2", TestStatus.PASSED, 1, 1, "", "", "SECRET d2", True),
+    ]
+    staff_message = "2 of 3 tests did not pass. First: test_secret: SECRET msg"
+    return Result("demo", Status.FAIL, 1, 4, staff_message, tests=tests)
+
+
+def test_learner_view_redacts_hidden_tests_but_keeps_their_status_and_points() -> None:
+    staff = _hidden_first()
+    view = staff.learner_view()
+    assert "SECRET" not in view.to_json() and "test_secret" not in view.to_json()
+    assert [(t.status, t.score, t.max_score, t.hidden) for t in view.tests] == [
+        (t.status, t.score, t.max_score, t.hidden) for t in staff.tests
+    ]
+    assert [t.name for t in view.tests] == ["hidden test 1", "test_open", "hidden test 2"]
+    assert view.tests[0].message and view.tests[2].message == ""
+    assert view.message == "2 of 3 tests did not pass. First: hidden test 1."
+    assert "SECRET" in staff.to_json(), "the staff's result is left whole"
+
+
+def test_learner_view_of_a_result_without_hidden_tests_is_the_same() -> None:
+    result = Result(
+        "demo",
+        Status.FAIL,
+        0,
+        1,
+        "1 of 1 tests did not pass. First: test_a: no",
+        tests=[TestResult("test_a", TestStatus.FAILED, 0, 1, "no")],
+    )
+    assert result.learner_view() == result
+
+
+# -- text that reaches people -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("\x1b]0;pwned\x07title", "\\x1b]0;pwned\\x07title"),  # OSC: window title
+        ("\x1bc reset", "\\x1bc reset"),  # RIS: full terminal reset
+        ("\x1bM up \x1b7 save", "\\x1bM up \\x1b7 save"),  # RI, DECSC
+        ("\x9b31m C1 CSI", "\\x9b31m C1 CSI"),
+        ("bidi \u202eevil", "bidi \\u202eevil"),
+        ("lone \ud800 surrogate", "lone \ufffd surrogate"),
+        ("keep\ttabs\nand lines\r\n", "keep\ttabs\nand lines\n"),
+        ("bare \r return", "bare \\x0d return"),
+    ],
+)
+def test_clean_text_shows_control_characters_instead_of_sending_them(raw: str, shown: str) -> None:
+    assert clean_text(raw) == shown
+    shown.encode("utf-8")  # always encodable
+
+
+def test_cleaned_result_covers_every_text_field() -> None:
+    dirty = "\x1b[2J\x1bc"
+    result = Result(
+        dirty,
+        Status.FAIL,
+        0,
+        1,
+        dirty,
+        image=dirty,
+        runner=dirty,
+        submission=dirty,
+        tests=[TestResult(dirty, TestStatus.FAILED, 0, 1, dirty, dirty, dirty)],
+    )
+    clean = result.cleaned()
+    [test] = clean.tests
+    texts = [clean.exercise, clean.message, clean.image, clean.runner, clean.submission]
+    texts += [test.name, test.message, test.output, test.description]
+    assert texts == ["\\x1b[2J\\x1bc"] * 9
+
+
+def test_a_version_1_document_still_reads_without_transcripts() -> None:
+    doc = json.loads(full_result().to_json())
+    doc["schema_version"] = 1
+    for test in doc["tests"]:
+        test.pop("transcript", None)
+    old = Result.from_dict(doc)
+    assert all(t.transcript == [] for t in old.tests)
+
+
+def test_transcripts_round_trip_and_are_redacted_for_hidden_tests() -> None:
+    from sandbox.results import Exchange
+
+    seen = Exchange(
+        "POST",
+        "/items",
+        {"Content-Type": "application/json"},
+        '{"a": 1}',
+        500,
+        {"Content-Type": "text/html"},
+        "<h1>boom</h1>",
+        12.5,
+    )
+    result = Result(
+        "demo",
+        Status.FAIL,
+        0,
+        2,
+        "x",
+        tests=[
+            TestResult("test_open", TestStatus.FAILED, 0, 1, "m", transcript=[seen]),
+            TestResult("test_secret", TestStatus.FAILED, 0, 1, "m", hidden=True, transcript=[seen]),
+        ],
+    )
+    again = Result.from_json(result.to_json())
+    assert again.tests[0].transcript == [seen]
+    assert again.learner_view().tests[1].transcript == []
+    assert seen.lines()[:3] == ["> POST /items", "> Content-Type: application/json", '> {"a": 1}']
+    assert "< 500 (12 ms)" in seen.lines() and "< <h1>boom</h1>" in seen.lines()

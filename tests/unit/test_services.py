@@ -7,6 +7,7 @@ for real in tests/integration/test_services.py.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,6 @@ import requests
 
 from sandbox import exercises
 from sandbox.errors import ExerciseError
-from sandbox.grading import serviceconf
 from sandbox.grading.services import (
     Clock,
     ServicesSpec,
@@ -25,9 +25,10 @@ from sandbox.grading.services import (
     Upstream,
     UpstreamResponse,
 )
+from sandbox.jobspec import JobSpec, ServicesEntry
 from sandbox.runners import Job
 from sandbox.runners.docker import hardening
-from sandbox.runners.jobfiles import job_document
+from sandbox.runners.jobfiles import job_spec
 
 # -- exercise.toml ------------------------------------------------------------------------------
 
@@ -37,16 +38,11 @@ def _load(home: Path, factory: Callable[..., Path], data: dict[str, Any]) -> exe
     return exercises.load("demo", root=home)
 
 
-def test_the_host_and_the_image_agree_on_the_service_names() -> None:
-    assert exercises.SERVICES == serviceconf.SERVICES
-    assert exercises.MAX_UPSTREAMS == serviceconf.MAX_UPSTREAMS
-
-
 def test_an_exercise_without_services_declares_none(
     tmp_path: Path, exercise_factory: Callable[..., Path], exercise_data: dict[str, Any]
 ) -> None:
     ex = _load(tmp_path, exercise_factory, exercise_data)
-    assert (ex.services, ex.upstreams, ex.worker) == ((), 0, None)
+    assert ex.services == ServicesEntry((), 0, "")
 
 
 def test_services_upstreams_and_a_worker_are_read(
@@ -59,9 +55,7 @@ def test_services_upstreams_and_a_worker_are_read(
     for sub in ("starter", "solution"):
         (folder / sub / "worker.py").write_text("print('working')\n")
     ex = exercises.load("demo", root=tmp_path)
-    assert ex.services == ("redis", "postgres", "clock")
-    assert ex.upstreams == 3
-    assert ex.worker == exercises.WorkerEntry("worker")
+    assert ex.services == ServicesEntry(("redis", "postgres", "clock"), 3, "worker")
     assert ex.limits.services_tmpfs_mb == 96
 
 
@@ -111,12 +105,12 @@ def _demo(
     return _load(tmp_path, exercise_factory, data)
 
 
-def test_the_job_document_carries_the_services(
+def test_the_job_spec_carries_the_services(
     tmp_path: Path, exercise_factory: Callable[..., Path], exercise_data: dict[str, Any]
 ) -> None:
     exercise_data.update(services=["redis"], upstreams=2)
     ex = _demo(tmp_path, exercise_factory, exercise_data)
-    doc = job_document(
+    spec = job_spec(
         Job(ex, ex.solution),
         submission="/job/submission",
         grader="/job/grader",
@@ -124,9 +118,23 @@ def test_the_job_document_carries_the_services(
         result_file="/job/out/result.json",
         learner_uid=10001,
     )
-    assert doc["services"] == {"names": ["redis"], "upstreams": 2, "worker": None}
-    spec = ServicesSpec.from_job(doc, Path("/job"))
-    assert spec == ServicesSpec(("redis",), 2, None, Path("/job"), isolated=True)
+    assert spec.services == ServicesEntry(("redis",), 2, "")
+    back = JobSpec.from_json(spec.to_json())  # through the job file, as the grader reads it
+    assert back.services == spec.services
+    assert ServicesSpec.from_job(back, Path("/job")) == ServicesSpec(
+        ("redis",), 2, None, Path("/job"), isolated=True
+    )
+
+
+@pytest.mark.parametrize(
+    "services",
+    [{"names": ["mysql"]}, {"names": "redis"}, {"upstreams": True}, {"worker": 1}, {"other": 1}],
+)
+def test_a_job_spec_with_wrong_services_is_refused(services: dict[str, Any]) -> None:
+    spec = JobSpec(exercise="demo", submission="/s", grader="/g", workdir="/w")
+    data = {**json.loads(spec.to_json()), "services": services}
+    with pytest.raises(ValueError, match="services"):
+        JobSpec.from_json(json.dumps(data))
 
 
 def test_only_postgres_gets_its_own_tmpfs(

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from sandbox.errors import SubmissionRejected, UsageError
-from sandbox.submissions import Entry, Limits, discover, read_roster, stage
+from sandbox.submissions import Entry, IntakeLimits, discover, read_roster, stage
 
 APP = b"from flask import Flask\n\napp = Flask(__name__)\n"
 PAGE = b"<h1>hello</h1>\n"
-DEFAULTS = Limits()
+DEFAULTS = IntakeLimits()
 GOOD_TREE = {"app.py": APP, "templates": None, "templates/index.html": PAGE}
 
 ZipMember = tuple[str | zipfile.ZipInfo, bytes]
@@ -124,13 +124,15 @@ def staging(tmp_path: Path) -> Path:
     return folder
 
 
-def staged(path: Path, staging: Path, limits: Limits = DEFAULTS) -> dict[str, bytes | str | None]:
+def staged(
+    path: Path, staging: Path, limits: IntakeLimits = DEFAULTS
+) -> dict[str, bytes | str | None]:
     dest = stage(entry_of(path), staging, limits)
     assert dest.parent == staging
     return tree(dest)
 
 
-def rejected(path: Path, staging: Path, limits: Limits = DEFAULTS) -> str:
+def rejected(path: Path, staging: Path, limits: IntakeLimits = DEFAULTS) -> str:
     """Stage `path`, expect a rejection, and check that nothing was written anywhere."""
     around = staging.parent
     before = tree(around)
@@ -439,7 +441,7 @@ def test_too_many_files_are_rejected(subs: Path, staging: Path, name: str) -> No
         write_zip(subs / name, members)
     else:
         write_tar(subs / name, members)
-    assert "too many files" in rejected(subs / name, staging, Limits(max_files=10))
+    assert "too many files" in rejected(subs / name, staging, IntakeLimits(max_files=10))
 
 
 def test_folders_count_towards_the_file_limit(subs: Path, staging: Path) -> None:
@@ -447,7 +449,7 @@ def test_folders_count_towards_the_file_limit(subs: Path, staging: Path) -> None
         subs / "bob.tar.gz",
         [("app.py", APP)] + [(tar_info(f"d{i}", tarfile.DIRTYPE), b"") for i in range(10)],
     )
-    assert "too many files" in rejected(subs / "bob.tar.gz", staging, Limits(max_files=10))
+    assert "too many files" in rejected(subs / "bob.tar.gz", staging, IntakeLimits(max_files=10))
 
 
 @pytest.mark.parametrize("name", ["bob.zip", "bob.tar.gz"])
@@ -457,7 +459,7 @@ def test_a_file_too_big_is_rejected(subs: Path, staging: Path, name: str) -> Non
         write_zip(subs / name, members)
     else:
         write_tar(subs / name, members)
-    message = rejected(subs / name, staging, Limits(max_file_bytes=1000))
+    message = rejected(subs / name, staging, IntakeLimits(max_file_bytes=1000))
     assert "'data.csv' is too big" in message
 
 
@@ -468,7 +470,9 @@ def test_too_many_bytes_in_all_are_rejected(subs: Path, staging: Path, name: str
         write_zip(subs / name, members)
     else:
         write_tar(subs / name, members)
-    assert "unpacks to more than" in rejected(subs / name, staging, Limits(max_total_bytes=1000))
+    assert "unpacks to more than" in rejected(
+        subs / name, staging, IntakeLimits(max_total_bytes=1000)
+    )
 
 
 @pytest.mark.parametrize("name", ["bob.zip", "bob.tar.gz"])
@@ -500,7 +504,7 @@ def test_a_zip_whose_header_understates_the_size_is_not_trusted(
 
 def test_an_archive_too_big_is_rejected_before_reading(subs: Path, staging: Path) -> None:
     write_zip(subs / "bob.zip", [("app.py", os.urandom(4000))])
-    message = rejected(subs / "bob.zip", staging, Limits(max_archive_bytes=1000))
+    message = rejected(subs / "bob.zip", staging, IntakeLimits(max_archive_bytes=1000))
     assert "archive is too big" in message
 
 
@@ -576,8 +580,8 @@ def test_folder_limits_apply(subs: Path, staging: Path) -> None:
     folder = _alice(subs)
     for i in range(10):
         (folder / f"f{i}.py").write_bytes(b"")
-    assert "too many files" in rejected(folder, staging, Limits(max_files=10))
-    assert "too big" in rejected(folder, staging, Limits(max_file_bytes=10))
+    assert "too many files" in rejected(folder, staging, IntakeLimits(max_files=10))
+    assert "too big" in rejected(folder, staging, IntakeLimits(max_file_bytes=10))
 
 
 def test_case_duplicates_in_a_folder_are_rejected(subs: Path, staging: Path) -> None:

@@ -32,7 +32,6 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -43,6 +42,7 @@ from sandbox.grading.services.postgres import Postgres, StatementCount
 from sandbox.grading.services.redis_server import Redis
 from sandbox.grading.services.upstream import Upstream, UpstreamRequest, UpstreamResponse
 from sandbox.grading.services.worker import Worker
+from sandbox.jobspec import JobSpec
 
 __all__ = [
     "Clock",
@@ -70,15 +70,13 @@ class ServicesSpec:
     isolated: bool = True  # in the container: services under their own uids, own tmpfs
 
     @classmethod
-    def from_job(cls, job: dict[str, Any], job_dir: Path) -> ServicesSpec:
-        doc = job.get("services") or {}
-        worker = doc.get("worker") or {}
+    def from_job(cls, job: JobSpec, job_dir: Path) -> ServicesSpec:
         return cls(
-            services=tuple(doc.get("names", ())),
-            upstreams=int(doc.get("upstreams", 0)),
-            worker_module=worker.get("module"),
+            services=job.services.names,
+            upstreams=job.services.upstreams,
+            worker_module=job.services.worker or None,
             run_dir=job_dir,
-            isolated=job.get("learner_uid") is not None,
+            isolated=job.learner_uid is not None,
         )
 
     @property

@@ -1,4 +1,4 @@
-"""The hidden-grader probe: [grader] hidden = true, so the app must not read this file.
+"""The hidden-grader probe: [grader] private = true, so the app must not read this file.
 
 CANARY: hidden-grader-canary-5f3a9c (must never appear in anything the app returns)
 """

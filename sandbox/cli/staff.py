@@ -1,4 +1,4 @@
-"""`sandbox grade`: the command staff run over a folder of submissions."""
+"""Staff's commands: `grade` a folder of submissions, `verify` the exercises themselves."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sandbox import exercises
+from sandbox.cli import common
+from sandbox.cli.common import BELOW, INFRA, INTERRUPTED, OK, AddCommand
 from sandbox.errors import UsageError
 from sandbox.results import Status
 
@@ -23,7 +24,18 @@ if TYPE_CHECKING:
 # Only `register` runs on every command: rich and the batch engine load when `grade` runs.
 
 
-def register(add: Callable[..., argparse.ArgumentParser]) -> None:
+def register(add: AddCommand) -> None:
+    p = add(
+        "verify",
+        cmd_verify,
+        "Check every reference solution scores full marks and every starter less.",
+    )
+    p.add_argument("slugs", nargs="*", help="exercises (default: all)")
+    p.add_argument("--json", action="store_true", help="print a JSON report")
+    p.add_argument("--junit", metavar="FILE", help="also write JUnit XML to FILE")
+    p.add_argument("-j", "--jobs", type=int, help="parallel jobs (default: number of cores)")
+    common.runner_options(p)
+
     p = add(
         "grade",
         cmd_grade,
@@ -47,15 +59,38 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
         "--regrade", action="store_true", help="grade again even what an earlier run finished"
     )
     p.add_argument("--json", action="store_true", help="print a JSON summary (and no progress bar)")
-    p.add_argument(
-        "--runner", choices=["docker", "local"], default="docker", help=argparse.SUPPRESS
-    )
-    p.add_argument(
-        "--isolation",
-        choices=["runc", "gvisor"],
-        default=os.environ.get("SANDBOX_ISOLATION", "runc"),
-        help="container runtime: runc (default) or gvisor (runsc)",
-    )
+    common.runner_options(p, local=False)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from sandbox.verify import as_document, verify
+
+    chosen = [exercises.load(s) for s in args.slugs] if args.slugs else exercises.load_all()
+    runner = common.make_runner(args)
+    jobs = args.jobs or os.cpu_count() or 1
+    if args.json:
+        checks = verify(chosen, runner, jobs=jobs)
+    else:
+        with common.err_console().status(f"verifying {len(chosen)} exercises…"):
+            checks = verify(chosen, runner, jobs=jobs)
+    if args.junit:
+        from sandbox.reports.junit import to_junit
+
+        suites = [
+            (f"{c.exercise.slug}/{kind}", r)
+            for c in checks
+            for kind, r in (("solution", c.solution), ("starter", c.starter))
+        ]
+        Path(args.junit).write_text(to_junit(suites), encoding="utf-8")
+    if args.json:
+        print(json.dumps(as_document(checks), indent=2))
+    else:
+        from sandbox.reports.terminal import render_verify
+
+        render_verify(common.console(), checks)
+    if any(r.infrastructure for c in checks for r in (c.solution, c.starter)):
+        return INFRA
+    return OK if all(c.ok for c in checks) else BELOW
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -63,7 +98,6 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from rich.markup import escape
 
     from sandbox.batch import Batch, Options, check_outdir
-    from sandbox.cli import make_runner
 
     exercise = exercises.load(args.slug)
     subs, outdir = Path(args.submissions), Path(args.outdir)
@@ -73,7 +107,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         raise UsageError("-j must be at least 1")
     check_outdir(outdir, subs)
     err = Console(stderr=True, highlight=False)
-    runner = make_runner(args, lambda msg: err.print(f"[dim]{escape(msg)}[/]"))
+    runner = common.make_runner(args, lambda msg: err.print(f"[dim]{escape(msg)}[/]"))
     batch = Batch(
         exercise,
         subs,
@@ -98,13 +132,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
             "run the same command again to grade the rest.",
             soft_wrap=True,
         )
-        return 130
+        return INTERRUPTED
     elapsed = time.monotonic() - started
     if args.json:
         print(json.dumps(_summary_doc(summary, elapsed), indent=2))
     else:
         _render_summary(Console(highlight=False), summary, elapsed)
-    return 3 if summary.infrastructure_errors else 0
+    return INFRA if summary.infrastructure_errors else OK
 
 
 def _with_progress(batch: Batch, err: Console, total: int) -> Summary:
@@ -147,7 +181,7 @@ def _line(ev: Finished) -> str:
     note = " [dim](saved earlier)[/]" if ev.reused else ""
     reason = (
         ""
-        if r.status.graded
+        if r.status.is_verdict
         else f"  [dim]{escape(r.message.splitlines()[0][:90] if r.message else '')}[/]"
     )
     return f"{status_text(r.status):>8} {escape(ev.student):<24} {r.score:g}/{r.max_score:g}{note}{reason}"
