@@ -5,14 +5,18 @@ service clients) with the current one: their sizes, and the wall time of a bare 
 the same http-handler job (grader, plugin and app, with the runner's limits) on each, interleaved.
 Then `sandbox check` of the same solution on the current tree, as the learner runs it.
 
-The "before" image: --before TAG, or else the newest backend-sandbox-runner image that has no
-/opt/sandbox-services (build one from a checkout before the services with `sandbox images build`).
-Usage: python bench/services_overhead.py [SLUG] [--reps N] [--before TAG]
+The "before" side: --before-tree DIR, a checkout before the services (`git archive main | tar
+-x -C DIR`): its runner image is built if missing and its `sandbox check` is timed too. Or
+--before TAG (an image only), or else the newest runner image without /opt/sandbox-services.
+Usage: python bench/services_overhead.py [SLUG] [--reps N] [--before TAG | --before-tree DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -57,6 +61,32 @@ def _before_image(current: str) -> str:
     )
 
 
+def _runner_of(tree: Path) -> str:
+    """The runner image of another checkout (built there if missing), by its own code."""
+    code = "from sandbox import images; from sandbox.docker_client import connect; "
+    code += "print(images.ensure_runner(connect(), lambda _: None))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        cwd=tree,
+    )
+    if proc.returncode != 0:
+        sys.exit(f"could not build the runner image of {tree}:\n{proc.stderr[-2000:]}")
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def _as_before(job: Path, target: Path) -> Path:
+    """The same job for the image before the services: its JobSpec had no services fields."""
+    shutil.copytree(job, target)
+    spec = json.loads((target / "job.json").read_text())
+    spec.pop("services", None)
+    spec["limits"].pop("services_tmpfs_mb", None)
+    (target / "job.json").write_text(json.dumps(spec))
+    return target
+
+
 def _size_mb(tag: str) -> float:
     out = subprocess.run(
         ["docker", "image", "inspect", "--format", "{{.Size}}", tag],
@@ -72,15 +102,18 @@ def main() -> None:
     parser.add_argument("slug", nargs="?", default="http-handler")
     parser.add_argument("--reps", type=int, default=9)
     parser.add_argument("--before", help="runner image tag built before the services")
+    parser.add_argument("--before-tree", type=Path, help="a checkout from before the services")
     args = parser.parse_args()
     ex = exercises.load(args.slug)
     after = images.ensure_runner(connect(), print)
-    before = args.before or _before_image(after)
+    tree = args.before_tree.resolve() if args.before_tree else None
+    before = _runner_of(tree) if tree else args.before or _before_image(after)
     with tempfile.TemporaryDirectory() as tmp:
         job = bare_job_dir(ex, ex.solution, Path(tmp) / "job")
+        old_job = _as_before(job, Path(tmp) / "job-before")
         flags = docker_run_flags(ex)
         runs = {
-            "docker run, before": ["docker", "run", *flags, "-v", f"{job}:/job", before],
+            "docker run, before": ["docker", "run", *flags, "-v", f"{old_job}:/job", before],
             "docker run, after": ["docker", "run", *flags, "-v", f"{job}:/job", after],
             "sandbox check, after": [
                 sys.executable,
@@ -93,6 +126,9 @@ def main() -> None:
                 "--json",
             ],
         }
+        if tree:
+            check = runs["sandbox check, after"]
+            runs["sandbox check, before"] = ["env", f"PYTHONPATH={tree}", *check]
         for cmd in runs.values():  # warm caches once
             timed(cmd)
         times: dict[str, list[float]] = {name: [] for name in runs}
@@ -105,7 +141,8 @@ def main() -> None:
     print(f"image after:  {after}  {_size_mb(after):7.1f} MB")
     print(f"{'variant':<24}{'median s':>10}{'min s':>9}{'max s':>9}{'vs before':>11}")
     for name, ts in times.items():
-        ratio = med[name] / med["docker run, before"]
+        base = "sandbox check, before" if name.startswith("sandbox check") and tree else None
+        ratio = med[name] / med[base or "docker run, before"]
         print(f"{name:<24}{med[name]:>10.3f}{min(ts):>9.3f}{max(ts):>9.3f}{ratio:>10.2f}x")
     slower = med["docker run, after"] / med["docker run, before"]
     print(
