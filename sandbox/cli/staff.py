@@ -37,6 +37,21 @@ def register(add: AddCommand) -> None:
     common.runner_options(p)
 
     p = add(
+        "new",
+        cmd_new,
+        "Scaffold a new exercise, its grader and its examples, wired into the learning path.",
+    )
+    p.add_argument("slug", help="the new exercise's name (lowercase letters, digits, -)")
+    p.add_argument("--track", required=True, help="the learning path's track it joins")
+
+    p = add(
+        "catalog",
+        cmd_catalog,
+        "Print the course's catalog (Markdown), or --write docs/catalog.md and the README's.",
+    )
+    p.add_argument("--write", action="store_true", help="regenerate the files instead of printing")
+
+    p = add(
         "grade",
         cmd_grade,
         "Grade a folder of submissions (folders, .zip, .tar.gz): gradebook, "
@@ -60,6 +75,39 @@ def register(add: AddCommand) -> None:
     )
     p.add_argument("--json", action="store_true", help="print a JSON summary (and no progress bar)")
     common.runner_options(p, local=False)
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    from sandbox import catalog
+
+    items, learning = exercises.load_all(), exercises.load_path()
+    if not args.write:
+        print(catalog.table(items, learning), end="")
+        return OK
+    changed = catalog.write(exercises.project_root(), items, learning)
+    for path in changed:
+        common.console().print(f"[green]✓[/] rewrote {common.escape(str(path))}")
+    if not changed:
+        common.console().print("[green]✓[/] the catalog is current")
+    return OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from sandbox.scaffold import TODO, new_exercise
+
+    root = exercises.project_root()
+    written = new_exercise(root, args.slug, args.track)
+    console = common.console()
+    console.print(f"[green]✓[/] {args.slug}: {len(written)} files written or updated:")
+    for path in written:
+        console.print(f"  {common.escape(str(path))}")
+    console.print(
+        common.escape(
+            f"Fill in every {TODO} (docs/authoring.md explains each part), then run "
+            f"`sandbox verify {args.slug}` until it is clean."
+        )
+    )
+    return OK
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
