@@ -23,6 +23,7 @@ from sandbox.grading.checks import CHECKS, Checks
 from sandbox.grading.learner_app import AppDidNotStart, AppSpec, LearnerApp
 from sandbox.jobspec import JobSpec
 from sandbox.results import (
+    OUTPUT_CAP,
     Exchange,
     Result,
     Status,
@@ -56,6 +57,7 @@ class GradingState:
     tests: dict[str, TestResult] = field(default_factory=dict)
     _marks: dict[str, int] = field(default_factory=dict)
     _exchange_marks: dict[str, int] = field(default_factory=dict)
+    _worker_marks: dict[str, int] = field(default_factory=dict)
     extra_apps: list[LearnerApp] = field(default_factory=list)  # `fresh_app`s of the test running
     fresh_count: int = 0
 
@@ -277,6 +279,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, None]:
     if state is not None:
         state._marks[item.nodeid] = state.app.output_mark() if state.app else 0
         state._exchange_marks[item.nodeid] = state.app.transcript.count if state.app else 0
+        state._worker_marks[item.nodeid] = services.worker_output_mark(item.config)
     yield
 
 
@@ -330,7 +333,13 @@ def pytest_runtest_makereport(
         else:
             test.status, test.score, test.message = TestStatus.FAILED, 0.0, _message(call)
         if state.app is not None:
-            test.output = truncate(state.app.output(state._marks.get(item.nodeid, 0)))
+            # The worker's share first: a long app log must not cut it off.
+            worker = services.worker_output(item.config, state._worker_marks.get(item.nodeid, 0))
+            worker = truncate(worker, OUTPUT_CAP // 2) if worker else ""
+            app_cap = OUTPUT_CAP - len(worker)
+            test.output = worker + truncate(
+                state.app.output(state._marks.get(item.nodeid, 0)), app_cap
+            )
         if test.status is not TestStatus.PASSED:
             test.transcript = _transcript(state, item.nodeid)
     elif report.when == "teardown":

@@ -33,6 +33,10 @@ def test_the_solution_earns_full_marks_and_the_starter_does_not(
     assert starter.status is Status.FAIL, starter.message
     assert 0 < starter.score < starter.max_score, [(t.name, t.status) for t in starter.tests]
     assert not any(t.status is TestStatus.ERROR for t in starter.tests), starter.message
+    if ex.services.worker:  # the worker's output reaches the learner with the failed test
+        failed = [t for t in starter.tests if t.status is TestStatus.FAILED]
+        assert any("--- your worker (worker) ---" in t.output for t in failed), failed
+        assert any("worker: started" in t.output for t in failed), failed
 
 
 def test_the_app_cannot_reach_into_the_services(docker_runner: DockerRunner) -> None:

@@ -157,6 +157,21 @@ def services_of(config: pytest.Config) -> Services:
         return services
 
 
+def worker_output_mark(config: pytest.Config) -> int:
+    """Where the worker's output stands now (0 when there is no worker yet)."""
+    services = config.stash.get(_SERVICES, None)
+    return services.worker.output_mark() if services and services.worker else 0
+
+
+def worker_output(config: pytest.Config, since: int) -> str:
+    """The worker's output since `since`, headed so the learner tells it from the app's."""
+    services = config.stash.get(_SERVICES, None)
+    text = services.worker.output(since) if services and services.worker else ""
+    if not (services and text.strip()):
+        return ""
+    return f"--- your worker ({services.spec.worker_module}) ---\n{text}\n--- your app ---\n"
+
+
 def install(config: pytest.Config, spec: ServicesSpec) -> None:
     config.stash[_SERVICES] = Services(spec)
 
