@@ -2,7 +2,7 @@
 
 Runs the runner image N times with the hardening of an exercise declaring redis and postgres
 (runners/docker.py), and inside each container starts the services as the plugin would
-(sandbox/grading/services.py), timing: redis-server until PING answers; PostgreSQL's copy of the
+(sandbox/grading/services/), timing: redis-server until PING answers; PostgreSQL's copy of the
 prepared cluster to its tmpfs, then until the grader's superuser connection works and the app's
 password is set. Also: one statement count, end to end.
 Usage: python bench/services_start.py [--reps N]

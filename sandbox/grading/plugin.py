@@ -128,9 +128,8 @@ def _load_job(config: pytest.Config) -> GradingState | None:
     job_file = config.getoption("--job")
     if job_file:
         spec = JobSpec.from_json(Path(job_file).read_text(encoding="utf-8"))
-        job_dir = Path(
-            job_file
-        ).parent  # the clock's file goes here: the grader's, learner-readable
+        # The clock's file goes beside the job: written by the grader, readable by the learner.
+        job_dir = Path(job_file).parent
     else:
         submission = config.getoption("--submission")
         if not submission:

@@ -1,4 +1,4 @@
-"""Where the services of sandbox/grading/services.py live: shared by the runner image, the Docker
+"""Where the services of sandbox/grading/services/ live: shared by the runner image, the Docker
 runner (which mounts PostgreSQL's tmpfs) and the fixtures. Standard library only: the host's CLI
 imports this, and must not pay for pytest or the service clients."""
 

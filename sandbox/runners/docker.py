@@ -71,7 +71,7 @@ def hardening(limits: Limits, services: tuple[str, ...] = ()) -> dict[str, Any]:
         "/run/grader": "rw,nosuid,nodev,noexec,size=8m,nr_inodes=4096,mode=0700",
     }
     if "postgres" in services:
-        # The server's data and socket (sandbox/grading/services.py): its uid owns it, root's
+        # The server's data and socket (sandbox/grading/services/): its uid owns it, root's
         # group may enter it (the grader's superuser socket), the learner's uid may not.
         tmpfs[str(POSTGRES_RUN_DIR)] = (
             f"rw,nosuid,nodev,noexec,size={limits.services_tmpfs_mb}m,nr_inodes=8192,"
