@@ -21,6 +21,7 @@ from _common import docker_run_flags
 
 from sandbox import exercises, images
 from sandbox.docker_client import connect
+from sandbox.jobspec import ServicesEntry
 
 PROBE = """
 import json, time
@@ -58,7 +59,7 @@ def main() -> None:
     base = exercises.load("http-handler")
     ex = dataclasses.replace(
         base,
-        services=("redis", "postgres"),
+        services=ServicesEntry(("redis", "postgres")),
         limits=dataclasses.replace(base.limits, memory_mb=384),
     )
     cmd = ["docker", "run", *docker_run_flags(ex), "-e", "HOME=/run/grader", image]

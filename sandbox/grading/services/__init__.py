@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,10 +80,6 @@ class ServicesSpec:
             isolated=job.learner_uid is not None,
         )
 
-    @property
-    def any(self) -> bool:
-        return bool(self.services or self.upstreams)
-
 
 class Services:
     """Starts what the exercise declared (once), and says what the app's environment gains."""
@@ -96,13 +93,26 @@ class Services:
         self.worker: Worker | None = None
         self.env: dict[str, str] = {}
         self._started = False
+        self._error: ServiceError | None = None
         self._scratch: Path | None = None
 
     def start(self) -> dict[str, str]:
-        """Start every declared service; return the variables the app's environment gains."""
-        if self._started:
-            return self.env
-        self._started = True
+        """Start every declared service (once); return the variables the app's environment gains.
+
+        A service that does not start raises ServiceError, now and on every later call.
+        """
+        if self._error is not None:
+            raise self._error
+        if not self._started:
+            try:
+                self.env = self._start()
+            except ServiceError as exc:
+                self._error = exc
+                raise
+            self._started = True
+        return self.env
+
+    def _start(self) -> dict[str, str]:
         names = self.spec.services
         env: dict[str, str] = {}
         if not self.spec.isolated and ("postgres" in names):
@@ -112,15 +122,26 @@ class Services:
             env.update(self.clock.env())
         if "redis" in names:
             self.redis = Redis(self.spec.isolated)
-            self.redis.start()
-            env["REDIS_URL"] = self.redis.url
             if self.clock is not None:
                 self.clock.followers.append(self.redis.age)
         if "postgres" in names:
             self.postgres = Postgres(
                 self.spec.isolated, self._scratch or Path(tempfile.gettempdir())
             )
-            self.postgres.start()
+        # Both at once: redis-server's start overlaps PostgreSQL's copy and start.
+        failures: list[ServiceError] = []
+        redis_start = threading.Thread(target=_collect, args=(self.redis, failures))
+        if self.redis is not None:
+            redis_start.start()
+        if self.postgres is not None:
+            _collect(self.postgres, failures)
+        if self.redis is not None:
+            redis_start.join()
+        if failures:
+            raise failures[0]
+        if self.redis is not None:
+            env["REDIS_URL"] = self.redis.url
+        if self.postgres is not None:
             env["DATABASE_URL"] = self.postgres.url
         for i in range(self.spec.upstreams):
             upstream = Upstream(f"upstream-{i + 1}")
@@ -129,7 +150,6 @@ class Services:
         if self.upstreams:
             env["UPSTREAM_URL"] = self.upstreams[0].url
             env["UPSTREAM_URLS"] = ",".join(u.url for u in self.upstreams)
-        self.env = env
         return env
 
     def stop(self) -> None:
@@ -142,6 +162,17 @@ class Services:
                 service.stop()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def _collect(service: Redis | Postgres | None, failures: list[ServiceError]) -> None:
+    if service is None:
+        return
+    try:
+        service.start()
+    except ServiceError as exc:
+        failures.append(exc)
+    except Exception as exc:  # a copy or a spawn that failed: still ours, never the learner's
+        failures.append(ServiceError(f"{type(service).__name__}: {type(exc).__name__}: {exc}"))
 
 
 _SERVICES = pytest.StashKey[Services]()
