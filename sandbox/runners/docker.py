@@ -17,6 +17,7 @@ import tarfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import docker.errors
@@ -27,6 +28,7 @@ from docker.types import LogConfig, Mount, Ulimit
 
 from sandbox.docker_client import LABEL
 from sandbox.errors import RunnerError, SubmissionRejected
+from sandbox.exercises import Exercise
 from sandbox.grading import channel
 from sandbox.grading.serviceconf import POSTGRES_RUN_DIR, POSTGRES_UID
 from sandbox.jobspec import Limits
@@ -50,6 +52,7 @@ LOG_CAP = 64 * 1024
 WORK_TMPFS_INODES = 16384  # files + folders the app may create under /work
 SMALL_TMPFS_INODES = 4096  # the same for /tmp and /dev/shm
 START_SLACK_S = 5.0  # container start and interpreter start-up, on top of the exercise's limit
+WARM_IDLE_S = 300.0  # a prepared container nobody used exits by itself after this
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
 
 ISOLATIONS = {"runc": None, "gvisor": "runsc"}
@@ -98,8 +101,20 @@ def hardening(limits: Limits, services: tuple[str, ...] = ()) -> dict[str, Any]:
     }
 
 
+@dataclass
+class Warm:
+    """A grading container created and started ahead of its job: the interpreter and pytest are
+    loaded and it waits on stdin. It takes ONE job and is then removed (never reused: isolation
+    is unchanged); an idle one exits by itself after WARM_IDLE_S."""
+
+    exercise: Exercise
+    container: Container
+    stdin: Any  # the attached socket
+    since: float
+
+
 class DockerRunner:
-    """The default runner: one fresh container per job."""
+    """The default runner: one fresh container per job (optionally started ahead: `prepare`)."""
 
     name = "docker"
 
@@ -112,13 +127,38 @@ class DockerRunner:
         self.image = image
         self.isolation = isolation
         self._active: set[Container] = set()
+        self._warm: set[Container] = set()
         self._lock = threading.Lock()
 
     @property
     def label(self) -> str:
         return f"{self.name}:{self.isolation}"
 
-    def run(self, job: Job) -> Result:
+    def prepare(self, exercise: Exercise) -> Warm:
+        """A container for the next job of `exercise`, started now (watch mode: while the
+        learner edits). Hand it to `run(job, warm=...)`, or `discard` it."""
+        command = [*GRADER_COMMAND[:-1], "--idle-timeout", f"{WARM_IDLE_S:g}", GRADER_COMMAND[-1]]
+        container = self._create(exercise, "warm", command)
+        with self._lock:
+            self._warm.add(container)
+        try:
+            stdin = self._start(container)
+        except RunnerError:
+            self.discard(Warm(exercise, container, None, time.monotonic()))
+            raise
+        return Warm(exercise, container, stdin, time.monotonic())
+
+    def discard(self, warm: Warm) -> None:
+        """Remove a prepared container that will not be used."""
+        with self._lock:
+            self._warm.discard(warm.container)
+        if warm.stdin is not None:
+            with contextlib.suppress(OSError):
+                getattr(warm.stdin, "_sock", warm.stdin).close()
+        _remove(warm.container)
+
+    def run(self, job: Job, warm: Warm | None = None) -> Result:
+        """Grade `job` in a fresh container, or in `warm` (prepared for the same exercise)."""
         started = time.monotonic()
         nonce = secrets.token_hex(16)  # tags the grader's result lines; only job.json holds it
         spec = job_spec(
@@ -133,12 +173,25 @@ class DockerRunner:
         try:
             archive = job_archive(job, spec)
         except SubmissionRejected as exc:
+            if warm is not None:
+                self.discard(warm)
             return rejected(job, str(exc), RunEnd(started), runner=self.label, image=self.image)
-        container = self._create(job)
-        with self._lock:
-            self._active.add(container)
+        if warm is not None and warm.exercise != job.exercise:
+            self.discard(warm)  # prepared for another exercise (or other limits): not this job's
+            warm = None
+        if warm is not None:
+            container, stdin = warm.container, warm.stdin
+            with self._lock:
+                self._warm.discard(container)
+                self._active.add(container)
+        else:
+            container = self._create(job.exercise, job.submission_id, GRADER_COMMAND)
+            with self._lock:
+                self._active.add(container)
         try:
-            return self._grade(job, container, archive, nonce, started)
+            if warm is None:
+                stdin = self._start(container)
+            return self._grade(job, container, stdin, archive, nonce, started)
         finally:
             with self._lock:
                 self._active.discard(container)
@@ -159,25 +212,34 @@ class DockerRunner:
             with contextlib.suppress(docker.errors.APIError, requests.RequestException):
                 container.kill()
 
+    def close(self) -> None:
+        """Kill running jobs and remove every prepared container: nothing left behind."""
+        self.cancel()
+        with self._lock:
+            warm = list(self._warm)
+            self._warm.clear()
+        for container in warm:
+            _remove(container)
+
     # -- steps ----------------------------------------------------------------------------------
 
-    def _create(self, job: Job) -> Container:
+    def _create(self, exercise: Exercise, submission_id: str, command: list[str]) -> Container:
         options: dict[str, Any] = {
             "image": self.image,
             # Not detached + stdin_open is how the SDK sets StdinOnce: the grader's stdin closes
             # when our attachment does. We never attach stdout; results come from the log.
             "detach": False,
-            **hardening(job.exercise.limits, job.exercise.services.names),
-            "command": GRADER_COMMAND,
+            **hardening(exercise.limits, exercise.services.names),
+            "command": command,
             "stdin_open": True,
             "environment": {"HOME": "/run/grader", "TMPDIR": "/run/grader"},
             "labels": {
                 LABEL: "job",
                 f"{LABEL}.owner": OWNER,
-                f"{LABEL}.exercise": job.exercise.slug,
-                f"{LABEL}.submission": job.submission_id[:100],
+                f"{LABEL}.exercise": exercise.slug,
+                f"{LABEL}.submission": submission_id[:100],
             },
-            "name": f"sandbox-{job.exercise.slug}-{uuid.uuid4().hex[:10]}",
+            "name": f"sandbox-{exercise.slug}-{uuid.uuid4().hex[:10]}",
         }
         runtime = ISOLATIONS[self.isolation]
         if runtime:
@@ -193,17 +255,32 @@ class DockerRunner:
                 f"Docker could not create a grading container: {_short(exc)}"
             ) from None
 
-    def _grade(
-        self, job: Job, container: Container, archive: bytes, nonce: str, started: float
-    ) -> Result:
-        deadline = job.exercise.time_limit_s + START_SLACK_S
+    def _start(self, container: Container) -> Any:
+        """Attach to the grader's stdin, then start it; the attached socket is returned."""
         try:
-            # The job goes in on stdin while the interpreter starts: `put_archive` would cost
-            # a mount and a helper process in the daemon for every job.
             stdin = self.client.api.attach_socket(
                 str(container.id), params={"stdin": 1, "stream": 1}
             )
             container.start()
+        except (docker.errors.APIError, requests.RequestException, OSError) as exc:
+            raise RunnerError(
+                f"Docker could not start the grading container: {_short(exc)}"
+            ) from None
+        return stdin
+
+    def _grade(
+        self,
+        job: Job,
+        container: Container,
+        stdin: Any,
+        archive: bytes,
+        nonce: str,
+        started: float,
+    ) -> Result:
+        deadline = job.exercise.time_limit_s + START_SLACK_S
+        try:
+            # The job goes in on stdin while the interpreter starts (or, warm, has started):
+            # `put_archive` would cost a mount and a helper process in the daemon for every job.
             raw = getattr(stdin, "_sock", stdin)
             raw.sendall(archive)
             raw.close()  # stdin_once: closing the attachment is the grader's EOF

@@ -15,6 +15,7 @@ from sandbox.exercises import Exercise
 from sandbox.reports import terminal
 from sandbox.results import STATUS_INFO, STATUS_ORDER, Result, Status, TestResult, TestStatus
 from sandbox.verify import Verification
+from sandbox.workspace import Progress
 
 
 def render(fn: Callable[..., None], *args: object) -> str:
@@ -152,11 +153,15 @@ def test_render_verify_shows_each_slug_and_the_problems(
     assert "✗ demo:" not in out
 
 
-def test_render_list_shows_best_scores(demo: Exercise) -> None:
-    out = render(terminal.render_list, [demo], {"demo": {"best_score": 2.0}})
-    assert "demo" in out and "2/3" in out
-    out = render(terminal.render_list, [demo], {})
-    assert "–" in out
+def test_render_list_shows_best_scores_and_states(demo: Exercise) -> None:
+    started = Progress({"demo": {"best_score": 2.0}})
+    out = render(terminal.render_list, [demo], started)
+    assert "demo" in out and "2/3" in out and "…" in out and "0/1 done" in out
+    done = Progress({"demo": {"best_score": 3.0, "done": True}})
+    out = render(terminal.render_list, [demo], done)
+    assert "✓" in out and "1/1 done" in out and "Next:" not in out
+    out = render(terminal.render_list, [demo], Progress())
+    assert "–/3" in out and "Next: demo" in out
 
 
 def test_a_hidden_test_shows_that_it_failed_not_what_it_checks() -> None:
