@@ -44,3 +44,11 @@ def test_the_app_cannot_reach_into_the_services(docker_runner: DockerRunner) -> 
     ex = exercises.load("svc-isolation", root=ROOT)
     result = docker_runner.run(Job(ex, ex.solution, "probe"))
     assert result.status is Status.PASS, [(t.name, t.message) for t in result.tests if t.message]
+
+
+def test_a_prepared_container_grades_a_services_exercise(docker_runner: DockerRunner) -> None:
+    """Watch mode's warm container is made with the exercise's hardening: PostgreSQL's tmpfs too."""
+    ex = exercises.load("svc-postgres", root=ROOT)
+    warm = docker_runner.prepare(ex)
+    result = docker_runner.run(Job(ex, ex.solution, "solution"), warm=warm)
+    assert result.status is Status.PASS, [(t.name, t.message) for t in result.tests if t.message]
