@@ -2,7 +2,7 @@
 to, and the parts that run in the grader's own process (upstreams, the clock, the counts).
 
 The services themselves (redis-server, PostgreSQL, the worker) run in the image and are graded
-for real in tests/integration/test_services.py.
+for real in tests/integration/test_real_services.py.
 """
 
 from __future__ import annotations
