@@ -70,7 +70,7 @@ def _copy_starter(exercise: Exercise, target: Path) -> None:
 
 def find(path: Path) -> Workspace | None:
     """The workspace at `path` or any parent of it, if there is one."""
-    for folder in [path, *path.resolve().parents]:
+    for folder in [path.resolve(), *path.resolve().parents]:
         marker = folder / MARKER
         if marker.is_file() and not marker.is_symlink():
             try:
@@ -191,6 +191,16 @@ class Progress:
         write_atomic(self.location(), json.dumps(doc, indent=2))
 
 
+def next_exercise(path: list[Exercise], after: Exercise | None = None) -> Exercise | None:
+    """The first exercise of `path` (in learning-path order) not done yet, after `after`."""
+    progress = Progress.load()
+    start = path.index(after) + 1 if after is not None and after in path else 0
+    for exercise in path[start:] + path[:start]:
+        if not progress.done(exercise):
+            return exercise
+    return None
+
+
 def own_workspace(folder: Path, exercise: Exercise) -> Workspace | None:
     """The learner's workspace of `exercise` that `folder` is (or is in), else None."""
     ws = find(folder)
@@ -205,6 +215,7 @@ __all__ = [
     "Workspace",
     "find",
     "home",
+    "next_exercise",
     "next_hint",
     "own_workspace",
     "reset",

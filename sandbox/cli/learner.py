@@ -18,7 +18,7 @@ from sandbox.cli.common import BELOW, OK, AddCommand, escape
 from sandbox.errors import SubmissionRejected, UsageError
 from sandbox.exercises import Exercise
 from sandbox.results import Result
-from sandbox.runners import Job, Runner
+from sandbox.runners import Job, Preparing, Runner
 from sandbox.runners.finalize import RunEnd, rejected
 
 
@@ -48,6 +48,16 @@ def register(add: AddCommand) -> None:
     p.add_argument("dir", nargs="?", help="folder to grade (default: .)")
     p.add_argument("--exercise", help="exercise to grade against (default: the workspace's)")
     p.add_argument("--json", action="store_true", help="print the result document as JSON")
+    common.runner_options(p)
+
+    p = add(
+        "watch",
+        cmd_watch,
+        "Re-grade a workspace on every save, on one screen (keys: h n l r x q); "
+        "`sandbox` alone in a workspace does the same.",
+    )
+    p.add_argument("dir", nargs="?", help="workspace folder (default: .)")
+    p.add_argument("--polling", action="store_true", help="scan for saves instead of file events")
     common.runner_options(p)
 
     p = add("hint", cmd_hint, "Show the next hint for a workspace's exercise.")
@@ -138,19 +148,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     return OK
 
 
-def next_exercise(after: Exercise | None = None) -> Exercise | None:
-    """The first exercise of the path not done yet (after `after`, when given)."""
-    items = exercises_mod.load_all()
-    progress = workspace.Progress.load()
-    start = items.index(after) + 1 if after is not None and after in items else 0
-    for exercise in items[start:] + items[:start]:
-        if not progress.done(exercise):
-            return exercise
-    return None
-
-
 def cmd_next(args: argparse.Namespace) -> int:
-    exercise = next_exercise()
+    exercise = workspace.next_exercise(exercises_mod.load_all())
     if exercise is None:
         common.console().print("[green]✓[/] Every exercise of the path is done. Well done!")
         return OK
@@ -175,9 +174,9 @@ def _resolve_target(args: argparse.Namespace) -> tuple[Exercise, Path]:
     return exercises_mod.load(ws.exercise), ws.path
 
 
-def grade_folder(runner: Runner, exercise: Exercise, folder: Path) -> Result:
+def grade_folder(runner: Runner, exercise: Exercise, folder: Path, warm: object = None) -> Result:
     """Grade a folder as the batch grades a submission: through intake first, so what it refuses
-    is `rejected` with its reason, never our failure."""
+    is `rejected` with its reason, never our failure. `warm`: a container the runner prepared."""
     started = time.monotonic()
     name = folder.resolve().name
     with tempfile.TemporaryDirectory(prefix="sandbox-check-") as staging:
@@ -185,8 +184,12 @@ def grade_folder(runner: Runner, exercise: Exercise, folder: Path) -> Result:
         try:
             staged = submissions.stage_folder_copy(folder, Path(staging))
         except SubmissionRejected as exc:
+            if warm is not None and isinstance(runner, Preparing):
+                runner.discard(warm)
             return rejected(job, str(exc), RunEnd(started), runner=runner.name)
         try:
+            if warm is not None and isinstance(runner, Preparing):
+                return runner.run(Job(exercise, staged, name), warm=warm)
             return runner.run(Job(exercise, staged, name))
         finally:
             shutil.rmtree(staged, ignore_errors=True)
@@ -221,6 +224,27 @@ def cmd_check(args: argparse.Namespace) -> int:
                 "(`sandbox start` makes one).[/]"
             )
     return common.result_code(result)
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from sandbox.watching.session import WatchSession
+
+    ws, _ = _workspace(args)
+    runner = common.make_runner(args)
+
+    def start_workspace(exercise: Exercise) -> workspace.Workspace:
+        return _start(exercise, None)[0]
+
+    session = WatchSession(
+        runner,
+        ws,
+        common.console(),
+        grade=grade_folder,
+        record=record,
+        start_workspace=start_workspace,
+        force_polling=args.polling,
+    )
+    return session.run()
 
 
 def _workspace(args: argparse.Namespace) -> tuple[workspace.Workspace, Exercise]:

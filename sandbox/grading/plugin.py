@@ -97,7 +97,7 @@ class GradingState:
         result = self.result(complete)
         channel.publish(result.to_json(indent=None))
         if self.result_file is not None:
-            write_atomic(self.result_file, result.to_json())
+            write_atomic(self.result_file, channel.encodable(result.to_json()))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -40,8 +40,16 @@ _EVENT = struct.Struct("iIII")
 Snapshot = dict[str, tuple[int, int]]
 
 
+IGNORED_FILES = {".sandbox.json"}  # the workspace's own marker: hints shown, not the learner's code
+
+
 def _ignored(name: str) -> bool:
-    return name in IGNORED_DIRS or name.endswith(IGNORED_SUFFIXES) or name.startswith(".#")
+    return (
+        name in IGNORED_DIRS
+        or name in IGNORED_FILES
+        or name.endswith(IGNORED_SUFFIXES)
+        or name.startswith((".#", ".sandbox.json."))  # editors' locks, the marker's temp file
+    )
 
 
 def snapshot(root: Path) -> Snapshot:
@@ -129,7 +137,8 @@ class _Inotify:
 class Watcher:
     """Calls `on_change(paths)` (relative paths) from its own thread after each save, once the
     burst of events an editor makes has settled (`settle_s`); `on_first(...)` at once, so the
-    screen can say a check is coming within milliseconds of the save."""
+    screen can say a check is coming within milliseconds of the save. `on_change([])` follows an
+    `on_first` whose events changed no file after all (a file touched and restored)."""
 
     def __init__(
         self,
@@ -178,8 +187,7 @@ class Watcher:
                     now = snapshot(self.root)
                     paths = changed_paths(known, now)
                     known, last_scan = now, time.monotonic()
-                    if paths:
-                        self.on_change(paths)
+                    self.on_change(paths)  # [] when nothing really changed: the screen settles
                     continue
                 if time.monotonic() - last_scan < CHECK_S:
                     continue

@@ -142,8 +142,8 @@ def test_only_postgres_gets_its_own_tmpfs(
 ) -> None:
     plain = hardening(exercises.Limits())
     assert "/run/postgres" not in plain["tmpfs"]
-    assert hardening(exercises.Limits(), ("redis", "clock"))["tmpfs"] == plain["tmpfs"]
-    options = hardening(exercises.Limits(services_tmpfs_mb=96), ("postgres",))["tmpfs"]
+    assert hardening(exercises.Limits(), services=("redis", "clock"))["tmpfs"] == plain["tmpfs"]
+    options = hardening(exercises.Limits(services_tmpfs_mb=96), services=("postgres",))["tmpfs"]
     assert options["/run/postgres"] == (
         "rw,nosuid,nodev,noexec,size=96m,nr_inodes=8192,uid=10003,gid=0,mode=0750"
     )
