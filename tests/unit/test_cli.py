@@ -335,6 +335,25 @@ def test_verify_infrastructure_failure_exits_3(
     assert cli.main(["verify", "--json"]) == 3
 
 
+def test_verify_mutants_flags_reach_the_library(
+    sandbox_home: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (sandbox_home / "exercises" / "demo" / "solution" / "app.py").write_text(
+        "from flask import Flask\n\napp = Flask(__name__)\nA, B, C = 1, 2, 3\n"
+    )
+    runner = use_runner(verify_responder(make_result, 1))  # every mutant at 1/3: caught
+
+    assert cli.main(["verify", "--json", "--mutants", "--seed", "5", "--max-mutants", "2"]) == 0
+
+    mutation = json.loads(capsys.readouterr().out)["exercises"][0]["mutation"]
+    assert (mutation["seed"], mutation["tested"], mutation["caught"]) == (5, 2, 2)
+    assert mutation["generated"] == 5 and mutation["survivors"] == []
+    assert sum(1 for j in runner.jobs if "/mutant-" in j.submission_id) == 2
+
+
 def test_verify_named_slugs_only(
     sandbox_home: Path,
     exercise_factory: Callable[..., Path],
