@@ -196,15 +196,29 @@ def grade_folder(runner: Runner, exercise: Exercise, folder: Path, warm: object 
         try:
             staged = submissions.stage_folder_copy(folder, Path(staging))
         except SubmissionRejected as exc:
+            warm = _ready(warm)
             if warm is not None and isinstance(runner, Preparing):
                 runner.discard(warm)
             return rejected(job, str(exc), RunEnd(started), runner=runner.name)
+        warm = _ready(warm)
         try:
             if warm is not None and isinstance(runner, Preparing):
                 return runner.run(Job(exercise, staged, name), warm=warm)
             return runner.run(Job(exercise, staged, name))
         finally:
             shutil.rmtree(staged, ignore_errors=True)
+
+
+def _ready(warm: object) -> object:
+    """A prepared container, waiting for it if it is still being started (a Future)."""
+    from concurrent.futures import Future
+
+    if not isinstance(warm, Future):
+        return warm
+    try:
+        return warm.result()
+    except Exception:  # no head start: the ordinary path reports any failure of the engine
+        return None
 
 
 def record(exercise: Exercise, folder: Path, result: Result) -> bool:
@@ -216,14 +230,25 @@ def record(exercise: Exercise, folder: Path, result: Result) -> bool:
     return True
 
 
+def _check_once(runner: Runner, exercise: Exercise, folder: Path) -> Result:
+    """One check, its container started while the folder goes through intake (the container's
+    start-up is the main cost: overlap it with ours)."""
+    if not isinstance(runner, Preparing):
+        return grade_folder(runner, exercise, folder)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return grade_folder(runner, exercise, folder, pool.submit(runner.prepare, exercise))
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     exercise, folder = _resolve_target(args)
     runner = common.make_runner(args)
     if args.json:
-        result = grade_folder(runner, exercise, folder)
+        result = _check_once(runner, exercise, folder)
     else:
         with common.err_console().status(f"grading {folder} against {exercise.slug}…"):
-            result = grade_folder(runner, exercise, folder)
+            result = _check_once(runner, exercise, folder)
     recorded = record(exercise, folder, result)
     view = result.learner_view()
     if args.json:

@@ -36,6 +36,7 @@ def job_spec(
         nonce=nonce,
         app=job.exercise.app,
         limits=job.exercise.limits,
+        services=job.exercise.services,
     )
 
 
