@@ -48,7 +48,7 @@ gvisor: docker
 	@bash scripts/ensure-gvisor.sh
 
 bench: setup
-	cd bench && ../$(BIN)/python check_overhead.py && ../$(BIN)/python watch_loop.py && ../$(BIN)/python grade_throughput.py
+	cd bench && ../$(BIN)/python check_overhead.py && ../$(BIN)/python watch_loop.py && ../$(BIN)/python grade_throughput.py && ../$(BIN)/python services_start.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

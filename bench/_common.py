@@ -49,7 +49,7 @@ def bare_job_dir(ex: Exercise, submission: Path, target: Path) -> Path:
 
 def docker_run_flags(ex: Exercise) -> list[str]:
     """The runner's own hardening (runners/docker.py), as `docker run` flags."""
-    h = hardening(ex.limits)
+    h = hardening(ex.limits, services=ex.services.names)
     flags = [
         "--rm",
         "--network",

@@ -16,7 +16,8 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,8 @@ class AppSpec:
     request_timeout_s: float
     learner_uid: int | None  # None: run as the current user (local runner)
     memory_mb: int | None
+    # What declared services add (sandbox/grading/services/: REDIS_URL, DATABASE_URL, …).
+    extra_env: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_job(cls, job: JobSpec) -> AppSpec:
@@ -385,6 +388,7 @@ class LearnerApp:
             "TMPDIR": "/tmp",
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
+            **self.spec.extra_env,
         }
 
     def _user_kwargs(self) -> dict[str, Any]:

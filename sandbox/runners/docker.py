@@ -31,6 +31,7 @@ from sandbox.docker_client import LABEL
 from sandbox.errors import RunnerError, SubmissionRejected
 from sandbox.exercises import Exercise
 from sandbox.grading import channel
+from sandbox.grading.serviceconf import POSTGRES_RUN_DIR, POSTGRES_UID
 from sandbox.jobspec import Limits
 from sandbox.results import Result, truncate
 from sandbox.runners import Job
@@ -73,7 +74,9 @@ ISOLATIONS = {"runc": None, "gvisor": "runsc"}
 TCP_BUFFERS = {"net.ipv4.tcp_rmem": "4096 32768 65536", "net.ipv4.tcp_wmem": "4096 16384 65536"}
 
 
-def hardening(limits: Limits, isolation: str = "runc") -> dict[str, Any]:
+def hardening(
+    limits: Limits, isolation: str = "runc", services: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The container settings that hold the learner in: the same for every job of an exercise.
 
     Under gVisor the sandbox's own kernel holds socket memory inside the container's limit and
@@ -84,6 +87,26 @@ def hardening(limits: Limits, isolation: str = "runc") -> dict[str, Any]:
         if isolation == "runc"
         else {"security_opt": ["no-new-privileges"]}
     )
+    # Every writable folder is memory, charged to the container: sizes AND inode counts
+    # are capped, so filling them is ENOSPC for the learner, not an OOM for the grader
+    # (an empty file costs no block but ~1 KB of kernel memory). /dev/shm replaces
+    # Docker's own 64 MB one, which had no inode cap.
+    tmpfs = {
+        "/tmp": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb // 4}m,"
+        f"nr_inodes={SMALL_TMPFS_INODES},mode=1777",
+        "/dev/shm": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb // 4}m,"
+        f"nr_inodes={SMALL_TMPFS_INODES},mode=1777",
+        "/work": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb}m,"
+        f"nr_inodes={WORK_TMPFS_INODES},uid={LEARNER_UID},gid={LEARNER_UID},mode=0755",
+        "/run/grader": "rw,nosuid,nodev,noexec,size=8m,nr_inodes=4096,mode=0700",
+    }
+    if "postgres" in services:
+        # The server's data and socket (sandbox/grading/services/): its uid owns it, root's
+        # group may enter it (the grader's superuser socket), the learner's uid may not.
+        tmpfs[str(POSTGRES_RUN_DIR)] = (
+            f"rw,nosuid,nodev,noexec,size={limits.services_tmpfs_mb}m,nr_inodes=8192,"
+            f"uid={POSTGRES_UID},gid=0,mode=0750"
+        )
     return {
         "network_mode": "none",
         "mem_limit": f"{limits.memory_mb}m",
@@ -91,19 +114,7 @@ def hardening(limits: Limits, isolation: str = "runc") -> dict[str, Any]:
         "nano_cpus": int(limits.cpus * 1e9),
         "pids_limit": limits.pids,
         "read_only": True,
-        # Every writable folder is memory, charged to the container: sizes AND inode counts
-        # are capped, so filling them is ENOSPC for the learner, not an OOM for the grader
-        # (an empty file costs no block but ~1 KB of kernel memory). /dev/shm replaces
-        # Docker's own 64 MB one, which had no inode cap.
-        "tmpfs": {
-            "/tmp": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb // 4}m,"
-            f"nr_inodes={SMALL_TMPFS_INODES},mode=1777",
-            "/dev/shm": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb // 4}m,"
-            f"nr_inodes={SMALL_TMPFS_INODES},mode=1777",
-            "/work": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_mb}m,"
-            f"nr_inodes={WORK_TMPFS_INODES},uid={LEARNER_UID},gid={LEARNER_UID},mode=0755",
-            "/run/grader": "rw,nosuid,nodev,noexec,size=8m,nr_inodes=4096,mode=0700",
-        },
+        "tmpfs": tmpfs,
         "mounts": [Mount(target="/job", source=None, type="volume")],
         "cap_drop": ["ALL"],
         "cap_add": ["SETUID", "SETGID", "KILL"],
@@ -158,7 +169,7 @@ class DockerRunner:
         with self._lock:
             self._warm.add(container)
         try:
-            stdin = self._start(container)
+            stdin = self._start(container, exercise.limits)
         except RunnerError:
             self.discard(Warm(exercise, container, None, time.monotonic()))
             raise
@@ -206,7 +217,7 @@ class DockerRunner:
                 self._active.add(container)
         try:
             if warm is None:
-                stdin = self._start(container)
+                stdin = self._start(container, job.exercise.limits)
             return self._grade(job, container, stdin, archive, nonce, started)
         finally:
             with self._lock:
@@ -228,7 +239,7 @@ class DockerRunner:
         archive = job_archive(job, spec)
         container = self._create(job.exercise, "run", SERVE_COMMAND, port=port)
         try:
-            stdin = self._start(container)
+            stdin = self._start(container, job.exercise.limits)
             raw = getattr(stdin, "_sock", stdin)
             raw.sendall(archive)
             raw.close()
@@ -272,7 +283,7 @@ class DockerRunner:
             # Not detached + stdin_open is how the SDK sets StdinOnce: the grader's stdin closes
             # when our attachment does. We never attach stdout; results come from the log.
             "detach": False,
-            **hardening(exercise.limits, self.isolation),
+            **hardening(exercise.limits, self.isolation, exercise.services.names),
             "command": command,
             "stdin_open": True,
             "environment": {"HOME": "/run/grader", "TMPDIR": "/run/grader"},
@@ -301,8 +312,12 @@ class DockerRunner:
                 f"Docker could not create a grading container: {_short(exc)}"
             ) from None
 
-    def _start(self, container: Container) -> Any:
-        """Attach to the grader's stdin, then start it; the attached socket is returned."""
+    def _start(self, container: Container, limits: Limits) -> Any:
+        """Attach to the grader's stdin, then start it; the attached socket is returned.
+
+        The job is sent on that socket only after this returns, so the per-container TCP limit
+        set here is in force before any learner code exists.
+        """
         try:
             stdin = self.client.api.attach_socket(
                 str(container.id), params={"stdin": 1, "stream": 1}
@@ -312,6 +327,8 @@ class DockerRunner:
             raise RunnerError(
                 f"Docker could not start the grading container: {_short(exc)}"
             ) from None
+        if self.isolation == "runc":
+            cap_tcp_memory(str(container.id), limits)
         return stdin
 
     def _grade(
@@ -356,6 +373,34 @@ class DockerRunner:
             else f"(container exit code {state.get('ExitCode')})\n{truncate(_logs(container), 1500)}",
         )
         return finalize(job, result, end, runner=self.label, image=self.image)
+
+
+TCP_CGROUP_FILES = (
+    "/sys/fs/cgroup/memory/docker/{id}/memory.kmem.tcp.limit_in_bytes",  # cgroupfs driver
+    "/sys/fs/cgroup/memory/system.slice/docker-{id}.scope/memory.kmem.tcp.limit_in_bytes",
+)
+
+
+def cap_tcp_memory(container_id: str, limits: Limits) -> bool:
+    """cgroup v1 charges socket buffers to no memory cgroup, and Docker 20.10 never sets the
+    cgroup's own TCP limit (KernelMemoryTCP is accepted and ignored): set it here, to half the
+    job's memory, so pids x nofile x buffers cannot take host memory. False where there is no
+    such file (cgroup v2 charges sockets to the memory limit; a remote engine; gVisor)."""
+    value = str(limits.memory_mb * 2**20 // 2)
+    for pattern in TCP_CGROUP_FILES:
+        path = pattern.format(id=container_id)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            os.write(fd, value.encode())
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+    return False
 
 
 def _parse(document: str | None) -> Result | None:
