@@ -4,6 +4,10 @@ The grader attacks the search and the login the way an attacker would (a quote t
 string, OR 1=1, UNION, a stacked DROP TABLE, LIKE wildcards, a sort column that is SQL) and
 checks that honest input with quotes, % and _ in it still works. Every product and user it makes
 carries a unique tag, so only its own rows match its searches.
+
+Equivalent mutants (nothing the README promises changes): the seed products' names and prices
+(the grader searches only for its own rows), the `, id` tie-breaker in ORDER BY (the grader's
+rows never tie on the sort key), and `get_json(silent=False)` (the grader always sends JSON).
 """
 
 from __future__ import annotations
@@ -225,3 +229,23 @@ def test_sort_and_order_go_through_an_allow_list(app, catalog, checks):
                 ),
             )
             expect.json_object(r, "error")
+
+
+@pytest.mark.points(1)
+def test_missing_fields_are_400(app, checks):
+    """Sign-up, login and new products without their fields are 400 with a JSON error."""
+    for path, body in (
+        ("/users", {"username": unique("nopw")}),
+        ("/users", {"password": "pw"}),
+        ("/login", {"username": unique("nopw")}),
+        ("/login", {}),
+        ("/products", {"price_cents": 100}),
+        ("/products", {"name": unique("noprice")}),
+    ):
+        with checks.case(f"POST {path} {body}"):
+            r = app.post(path, json=body)
+            expect.status(r, 400, why="a request without its required fields is the client's error")
+            err = expect.json_object(r, "error")["error"]
+            assert isinstance(err, str) and err, (
+                f"POST {path} answered {err!r} as the error; expected a message."
+            )
