@@ -31,7 +31,7 @@ demo: setup
 	@echo "Open the class report: out/http-handler-class/report.html"
 
 ## The test suite: lint, unit tests, then integration and adversarial tests on real Docker.
-test: setup browser lint
+test: setup tools lint
 	$(BIN)/python -m pytest
 
 test-fast: venv
@@ -48,12 +48,16 @@ gvisor: docker
 	@bash scripts/ensure-gvisor.sh
 
 bench: setup
-	cd bench && ../$(BIN)/python check_overhead.py && ../$(BIN)/python grade_throughput.py
+	cd bench && ../$(BIN)/python check_overhead.py && ../$(BIN)/python watch_loop.py && ../$(BIN)/python grade_throughput.py && ../$(BIN)/python services_start.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-## Headless Chromium for the browser tests of the class report (pytest -m browser).
-.PHONY: browser
-browser:
-	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+## What the tests drive as a person would: headless Chromium (the class report) and tmux
+## (`sandbox watch` in a real terminal).
+.PHONY: browser tools
+browser: tools
+tools:
+	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  command -v tmux >/dev/null || missing="$$missing tmux"; \
+	  if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi

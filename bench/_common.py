@@ -6,6 +6,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def bare_job_dir(ex: Exercise, submission: Path, target: Path) -> Path:
 
 def docker_run_flags(ex: Exercise) -> list[str]:
     """The runner's own hardening (runners/docker.py), as `docker run` flags."""
-    h = hardening(ex.limits)
+    h = hardening(ex.limits, services=ex.services.names)
     flags = [
         "--rm",
         "--network",
@@ -64,7 +65,13 @@ def docker_run_flags(ex: Exercise) -> list[str]:
     for path, options in h["tmpfs"].items():
         flags += ["--tmpfs", f"{path}:{options}"]
     flags += [f"--cap-drop={c}" for c in h["cap_drop"]] + [f"--cap-add={c}" for c in h["cap_add"]]
-    flags += [f"--security-opt={o}" for o in h["security_opt"]]
+    for option in h["security_opt"]:
+        if option.startswith("seccomp="):  # the CLI takes a profile's path, the API its JSON
+            profile = Path(tempfile.mkdtemp(prefix="bench-seccomp-")) / "profile.json"
+            profile.write_text(option.removeprefix("seccomp="))
+            option = f"seccomp={profile}"
+        flags.append(f"--security-opt={option}")
+    flags += [f"--sysctl={name}={value}" for name, value in h.get("sysctls", {}).items()]
     flags += [f"--ulimit={u['Name']}={u['Soft']}:{u['Hard']}" for u in h["ulimits"]]
     flags += ["--log-opt", "max-size=1m", "--log-opt", "max-file=1"]
     return flags

@@ -16,13 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.errors import ExerciseError, UsageError
-from sandbox.jobspec import AppEntry, Limits
+from sandbox.jobspec import MAX_UPSTREAMS, SERVICES, AppEntry, Limits, ServicesEntry
 
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
 FORMAT_VERSION = 1
 PATH_FILE = "path.toml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+# What PostgreSQL needs on top of an app (measured: docs/authoring.md, "Services").
+POSTGRES_MIN_MEMORY_MB = 320
+POSTGRES_MIN_PIDS = 64
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Exercise:
     estimated_minutes: int = 30
     prerequisites: tuple[str, ...] = ()  # slugs a learner should finish first
     track: str = ""  # the learning path's track id ("" when the course has no path file)
+    services: ServicesEntry = field(default_factory=ServicesEntry)  # started for the grader
 
     @property
     def readme(self) -> Path:
@@ -199,6 +203,7 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         values[name] = int(value) if isinstance(getattr(defaults, name), int) else value
     grader_r = r.table("grader")
     private = grader_r.boolean("private", False)
+    services = _services(r, path, values)
     app_r.no_extra({"module", "attribute", "startup_timeout_s"})
     lim_r.no_extra(set(Limits.BOUNDS))
     grader_r.no_extra({"private"})
@@ -218,14 +223,20 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
             "app",
             "limits",
             "grader",
+            "services",
+            "upstreams",
+            "worker",
         }
     )
 
+    modules = {"app": app.module, "worker": services.worker}
     for sub in ("starter", "solution"):
-        if not (folder / sub / f"{app.module.replace('.', '/')}.py").is_file():
-            raise ExerciseError(
-                folder / sub, f"missing {app.module}.py (the app module named by [app] module)"
-            )
+        for role, module in modules.items():
+            if module and not (folder / sub / f"{module.replace('.', '/')}.py").is_file():
+                raise ExerciseError(
+                    folder / sub,
+                    f"missing {module}.py (the {role} module named by [{role}] module)",
+                )
     if not (folder / "README.md").is_file():
         raise ExerciseError(
             folder / "README.md", "missing: every exercise needs a README for the learner"
@@ -250,7 +261,39 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         id=ident,
         estimated_minutes=minutes,
         prerequisites=tuple(prerequisites),
+        services=services,
     )
+
+
+def _services(r: _Reader, path: Path, limits: dict[str, Any]) -> ServicesEntry:
+    """`services = [...]` (known names, each once), `upstreams = N`, `[worker] module`; what
+    PostgreSQL needs must be stated in [limits]."""
+    upstreams = int(r.number("upstreams", 0, bounds=(0, MAX_UPSTREAMS)))
+    worker = ""
+    if "worker" in r.data:
+        worker_r = r.table("worker")
+        worker = worker_r.text("module", pattern=_IDENT)
+        worker_r.no_extra({"module"})
+    names = r.data.get("services", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ExerciseError(path, f"must be a list of names from {', '.join(SERVICES)}", "services")
+    for name in names:
+        if name not in SERVICES:
+            raise ExerciseError(
+                path, f"unknown service {name!r} (known: {', '.join(SERVICES)})", "services"
+            )
+    if len(set(names)) != len(names):
+        raise ExerciseError(path, "names a service twice", "services")
+    if "postgres" in names:
+        for key, least in (("memory_mb", POSTGRES_MIN_MEMORY_MB), ("pids", POSTGRES_MIN_PIDS)):
+            if limits[key] < least:
+                raise ExerciseError(
+                    path,
+                    f"PostgreSQL needs at least {least} here (its server processes and shared "
+                    f"memory share the container's limits), got {limits[key]}",
+                    f"limits.{key}",
+                )
+    return ServicesEntry(tuple(names), upstreams, worker)
 
 
 def _points(path: Path, grader: Path, stated: float) -> float:

@@ -68,6 +68,7 @@ def _runner_inputs() -> list[tuple[str, Path]]:
         ("Dockerfile", runner / "Dockerfile"),
         ("requirements.txt", runner / "requirements.txt"),
         ("grade.py", runner / "grade.py"),
+        ("pg_hba.conf", runner / "pg_hba.conf"),
         ("sandbox/__init__.py", pkg / "__init__.py"),
         ("sandbox/results.py", pkg / "results.py"),
         ("sandbox/jobspec.py", pkg / "jobspec.py"),
@@ -228,7 +229,9 @@ def ensure_runner(client: DockerClient, log: Log) -> str:
                 buildargs={"BASE": base_id},
                 rm=True,
                 forcerm=True,
-                network_mode="none",
+                # The offline base holds everything; over another base the Dockerfile may have
+                # to apt-get the service packages (pip never reaches the network either way).
+                network_mode="none" if base_ref == base_tag() else None,
                 labels={LABEL: "runner"},
             )
         except docker.errors.BuildError as exc:

@@ -12,6 +12,9 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
 JOB_VERSION = 1
+# Services graders may start (sandbox/grading/services/), and how many upstreams at most.
+SERVICES = ("redis", "postgres", "clock")
+MAX_UPSTREAMS = 8
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Limits:
     test_timeout_s: float = 10.0
     request_timeout_s: float = 5.0
     tmpfs_mb: int = 64
+    services_tmpfs_mb: int = 64  # PostgreSQL's own tmpfs (/run/postgres), when it is declared
 
     BOUNDS: ClassVar[dict[str, tuple[float, float]]] = {
         "memory_mb": (64, 1024),
@@ -41,7 +45,33 @@ class Limits:
         "test_timeout_s": (1, 60),
         "request_timeout_s": (1, 30),
         "tmpfs_mb": (8, 256),
+        "services_tmpfs_mb": (48, 512),
     }
+
+
+@dataclass(frozen=True)
+class ServicesEntry:
+    """What the exercise asks to be started for its grader: `services = [...]` (names from
+    SERVICES), `upstreams = N` and `[worker] module` ("": no worker)."""
+
+    names: tuple[str, ...] = ()
+    upstreams: int = 0
+    worker: str = ""
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ServicesEntry:
+        if not isinstance(data, dict) or set(data) - {"names", "upstreams", "worker"}:
+            raise ValueError("job spec: services must be an object of names, upstreams, worker")
+        names = data.get("names", [])
+        if not isinstance(names, list) or not all(n in SERVICES for n in names):
+            raise ValueError(f"job spec: services.names must be a list from {SERVICES}")
+        upstreams = data.get("upstreams", 0)
+        if isinstance(upstreams, bool) or not isinstance(upstreams, int):
+            raise ValueError("job spec: services.upstreams must be an int")
+        worker = data.get("worker", "")
+        if not isinstance(worker, str):
+            raise ValueError("job spec: services.worker must be a string")
+        return cls(tuple(names), upstreams, worker)
 
 
 @dataclass(frozen=True)
@@ -57,6 +87,7 @@ class JobSpec:
     nonce: str = ""  # tags the result lines on the grader's stdout
     app: AppEntry = field(default_factory=AppEntry)
     limits: Limits = field(default_factory=Limits)
+    services: ServicesEntry = field(default_factory=ServicesEntry)
     version: int = JOB_VERSION
 
     def to_json(self) -> str:
@@ -79,6 +110,7 @@ class JobSpec:
             nonce=_typed(data, "nonce", str, default=""),
             app=_section(AppEntry, data.get("app", {})),
             limits=_section(Limits, data.get("limits", {})),
+            services=ServicesEntry.from_dict(data.get("services", {})),
         )
 
 

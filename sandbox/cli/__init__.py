@@ -41,7 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show ✓ gets '?', not a crash
+        encoding = (getattr(stream, "encoding", "") or "").lower().replace("-", "")
+        if not encoding.startswith("utf") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv and _in_a_workspace():
+        argv = ["watch"]  # `sandbox` alone, inside a workspace: watch it (as rustlings does)
     args = parser.parse_args(argv)
     err = common.err_console
     try:
@@ -62,6 +69,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         err().print("[yellow]interrupted[/]")
         return INTERRUPTED
     return code
+
+
+def _in_a_workspace() -> bool:
+    from pathlib import Path
+
+    from sandbox import workspace
+
+    try:
+        return workspace.find(Path.cwd()) is not None
+    except SandboxError:
+        return False
 
 
 if __name__ == "__main__":

@@ -8,11 +8,13 @@ root-only). The runner takes the last tagged line from the container's log.
 from __future__ import annotations
 
 import os
+import re
 
 MARK = "@@backend-sandbox-result"
 
 _fd: int | None = None
 _nonce = ""
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def open_channel(nonce: str) -> None:
@@ -21,11 +23,20 @@ def open_channel(nonce: str) -> None:
     _fd, _nonce = os.dup(1), nonce
 
 
+def encodable(text: str) -> str:
+    """`text` with every lone surrogate (a JSON "\\ud800" the learner sent) as U+FFFD.
+
+    Python strings may hold them, UTF-8 may not: encoding one raises, and a result that cannot
+    be written is a run that stops. No other text fails to encode.
+    """
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def publish(document_json: str) -> None:
-    """One line: MARK NONCE {compact json}. Later lines supersede earlier ones."""
+    """One line: MARK NONCE {compact json}. Later lines supersede earlier ones. Never fails on text."""
     if _fd is None or not _nonce:
         return
-    line = f"\n{MARK} {_nonce} {document_json}\n".encode()
+    line = f"\n{MARK} {_nonce} {encodable(document_json)}\n".encode()
     view = memoryview(line)
     while view:
         written = os.write(_fd, view)

@@ -16,17 +16,28 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection
+from urllib3.connectionpool import HTTPConnectionPool
 
 from sandbox.grading.logs import json_lines
 from sandbox.grading.transcript import Transcript, record
 from sandbox.jobspec import JobSpec
 
 OUTPUT_KEEP = 256 * 1024  # bytes of app output kept; the rest is counted, not stored
+# What the grader reads of one response, whatever the app sends: a 1.5 MB gzip body can inflate
+# to 1.5 GB inside the grader, which shares the job's memory with the app.
+BODY_CAP = 4 * 1024 * 1024  # decoded (inflated) body bytes
+HEADERS_CAP = 100  # header fields (http.client refuses more, with the same number)
+HEADER_BYTES_CAP = 64 * 1024  # names and values together
+_READ_CHUNK = 64 * 1024  # urllib3 inflates at most about this much per read
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 # Runs as the learner, before any learner code: limits the learner cannot raise, then serve.
@@ -39,6 +50,7 @@ except OSError:
     pass
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 module, attribute, port, on_host = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == '1'
+host = sys.argv[5] if len(sys.argv) > 5 else '127.0.0.1'
 if on_host:  # no container to take the app down with the grader: die with it (PR_SET_PDEATHSIG)
     import ctypes, signal
     ctypes.CDLL(None).prctl(1, signal.SIGKILL)
@@ -47,7 +59,7 @@ sys.path.insert(0, os.getcwd())
 import importlib
 app = getattr(importlib.import_module(module), attribute)
 from werkzeug.serving import make_server
-make_server('127.0.0.1', port, app, threaded=True).serve_forever()
+make_server(host, port, app, threaded=True).serve_forever()
 """
 
 
@@ -75,6 +87,8 @@ class AppSpec:
     request_timeout_s: float
     learner_uid: int | None  # None: run as the current user (local runner)
     memory_mb: int | None
+    # What declared services add (sandbox/grading/services/: REDIS_URL, DATABASE_URL, …).
+    extra_env: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_job(cls, job: JobSpec) -> AppSpec:
@@ -127,7 +141,7 @@ class LearnerApp:
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._output = _Output()
-        self._http = requests.Session()
+        self._http = _session()
         self._killed_by_us = False
         self.transcript = Transcript()
 
@@ -203,6 +217,33 @@ class LearnerApp:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
 
+    def serve(self, host: str, port: int) -> int:
+        """`sandbox run`: serve the app on host:port in the foreground, its output on ours, until
+        it exits or is killed. Returns its exit code."""
+        command = [
+            sys.executable,
+            "-c",
+            _LAUNCH,
+            self.spec.module,
+            self.spec.attribute,
+            str(port),
+            "1" if self.spec.learner_uid is None else "0",
+            host,
+        ]
+        proc = subprocess.Popen(
+            command,
+            cwd=self.workdir,
+            env=self._env(),
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            **self._user_kwargs(),
+        )
+        try:
+            return proc.wait()
+        finally:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
     def restart(self) -> None:
         """A fresh process over the same working directory."""
         self.stop()
@@ -235,24 +276,59 @@ class LearnerApp:
         return response
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One call, read as hostile input: a total deadline and capped reads.
+
+        `timeout` (default request_timeout_s) bounds the whole call — connecting, sending, the
+        status line, headers and body: at the deadline the call's socket is shut, so an answer
+        trickled a byte at a time ends there. A response past a cap or the deadline fails the
+        calling test (AppNoAnswer) with what happened.
+        """
         if not self.running:
             self._revive()
         timeout = kwargs.pop("timeout", self.spec.request_timeout_s)
         # Parallel callers each want their own connection (a Session is not thread-safe).
-        http = requests.Session() if kwargs.pop("fresh_connection", False) else self._http
+        http = _session() if kwargs.pop("fresh_connection", False) else self._http
         kwargs.setdefault("allow_redirects", False)
+        what = f"{method} {path}"
+        deadline = time.monotonic() + timeout
+        call = _Call()
+        _in_flight.call = call
+        watchdog = threading.Timer(timeout, call.shut)
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            return http.request(method, self.url(path), timeout=timeout, **kwargs)
-        except requests.Timeout:
-            raise AppNoAnswer(f"{method} {path} got no answer within {timeout:g} s") from None
-        except requests.ConnectionError:
-            time.sleep(0.1)
-            if self._proc is not None and self._proc.poll() is not None:
-                story = self._exit_story(self._proc.returncode, "")
-                raise AppNoAnswer(f"{method} {path}: {story}") from None
-            raise AppNoAnswer(
-                f"{method} {path}: the app closed the connection without answering"
-            ) from None
+            try:
+                response = http.request(
+                    method, self.url(path), timeout=timeout, stream=True, **kwargs
+                )
+            except requests.Timeout:
+                raise AppNoAnswer(f"{what} got no answer within {timeout:g} s") from None
+            except requests.ConnectionError as exc:
+                if time.monotonic() >= deadline:
+                    raise AppNoAnswer(f"{what} got no answer within {timeout:g} s") from None
+                raise AppNoAnswer(self._no_answer(what, exc)) from None
+            try:
+                _check_headers(response, what)
+                response._content = _read_body(response, what, deadline, timeout)
+            finally:
+                response.close()
+        finally:
+            watchdog.cancel()
+            _in_flight.call = None
+        response.__class__ = _Response
+        response.what = what  # type: ignore[attr-defined]
+        return response
+
+    def _no_answer(self, what: str, exc: requests.ConnectionError) -> str:
+        if "got more than" in str(exc) or "LineTooLong" in str(exc) or "line too long" in str(exc):
+            return (
+                f"{what}: the response's headers ran past what the grader reads (at most "
+                f"{HEADERS_CAP} header fields, {HEADER_BYTES_CAP // 1024} KB in all)"
+            )
+        time.sleep(0.1)
+        if self._proc is not None and self._proc.poll() is not None:
+            return f"{what}: {self._exit_story(self._proc.returncode, '')}"
+        return f"{what}: the app closed the connection without answering"
 
     def get(self, path: str, **kw: Any) -> requests.Response:
         return self.request("GET", path, **kw)
@@ -312,6 +388,7 @@ class LearnerApp:
             "TMPDIR": "/tmp",
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
+            **self.spec.extra_env,
         }
 
     def _user_kwargs(self) -> dict[str, Any]:
@@ -332,6 +409,98 @@ def describe(response: requests.Response, limit: int = 300) -> str:
         if body
         else f"{response.status_code} {ctype} (empty body)"
     )
+
+
+class _Response(requests.Response):
+    """A response whose JSON parses within Python's recursion limit or fails its test."""
+
+    what = "the call"
+
+    def json(self, **kwargs: Any) -> Any:
+        try:
+            return super().json(**kwargs)
+        except RecursionError:
+            raise AppNoAnswer(
+                f"{self.what}: the JSON body nests deeper than the grader parses (about "
+                f"{sys.getrecursionlimit()} levels of arrays and objects)"
+            ) from None
+
+
+def _check_headers(response: requests.Response, what: str) -> None:
+    fields = list(response.raw.headers.items()) if response.raw is not None else []
+    size = sum(len(name) + len(value) for name, value in fields)
+    if len(fields) > HEADERS_CAP or size > HEADER_BYTES_CAP:
+        raise AppNoAnswer(
+            f"{what}: the response carried {len(fields)} header fields, {size} bytes; the grader "
+            f"reads at most {HEADERS_CAP} fields, {HEADER_BYTES_CAP // 1024} KB in all"
+        )
+
+
+def _read_body(response: requests.Response, what: str, deadline: float, timeout: float) -> bytes:
+    """The decoded body, at most BODY_CAP bytes, read before `deadline`; else AppNoAnswer."""
+    body = bytearray()
+    try:
+        for chunk in response.raw.stream(_READ_CHUNK, decode_content=True):
+            body += chunk
+            if len(body) > BODY_CAP:
+                encoding = response.headers.get("Content-Encoding", "")
+                grew = f"inflated ({encoding})" if encoding else "ran"
+                raise AppNoAnswer(
+                    f"{what}: the response body {grew} past {BODY_CAP // 2**20} MB; the grader "
+                    f"reads at most {BODY_CAP // 2**20} MB of a body"
+                )
+            if time.monotonic() > deadline:
+                break
+    except (OSError, urllib3.exceptions.HTTPError, requests.RequestException) as exc:
+        if time.monotonic() < deadline:
+            raise AppNoAnswer(f"{what}: the app broke off its answer ({_short(exc)})") from None
+    if time.monotonic() >= deadline:
+        raise AppNoAnswer(f"{what} got no complete answer within {timeout:g} s")
+    return bytes(body)
+
+
+class _Call:
+    """The socket of one call in flight, for its deadline to shut (from the watchdog thread)."""
+
+    def __init__(self) -> None:
+        self.sock: socket.socket | None = None
+
+    def shut(self) -> None:
+        sock = self.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # a blocked read returns at once
+
+
+_in_flight = threading.local()  # .call: the _Call this thread is making, if any
+
+
+class _WatchedConnection(HTTPConnection):
+    """Connects before sending, and hands its socket to the call in flight (fresh or reused)."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is None:
+            self.connect()
+        call = getattr(_in_flight, "call", None)
+        if call is not None:
+            call.sock = self.sock
+        super().request(*args, **kwargs)
+
+
+class _WatchedPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedConnection
+
+
+def _session() -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter()
+    adapter.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool}
+    session.mount("http://", adapter)
+    return session
+
+
+def _short(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
 
 
 def _last_error(output: str) -> str:

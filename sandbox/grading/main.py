@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import sys
 import tarfile
@@ -24,6 +25,15 @@ def main(argv: list[str]) -> int:
     the interpreter starts: no `docker cp`, whose extraction costs a process per call).
     """
     job_file = Path(argv[-1] if argv else "/job/job.json")
+    if "--idle-timeout" in argv:
+        # A warm container: everything that does not depend on the job is loaded now, then it
+        # waits for its one job; an idle one expires by itself (nothing is left running).
+        import sandbox.grading.plugin  # noqa: F401
+
+        idle = float(argv[argv.index("--idle-timeout") + 1])
+        ready, _, _ = select.select([sys.stdin], [], [], idle)
+        if not ready:
+            return 0
     if "--stdin" in argv:
         _unpack_stdin(job_file.parent)
     job = JobSpec.from_json(job_file.read_text(encoding="utf-8"))
@@ -45,23 +55,53 @@ def main(argv: list[str]) -> int:
         "--tb=short",
         str(grader),
     ]
-    code = pytest.main(args)
+    try:
+        code = int(pytest.main(args))
+    except Exception as exc:  # ours, whatever it is: the run must still say what happened
+        code, crash = int(pytest.ExitCode.INTERNAL_ERROR), f"{type(exc).__name__}: {exc}"
+    else:
+        crash = ""
     result_file = Path(job.result_file or job_file.parent / "out" / "result.json")
     if not result_file.exists():
         # pytest stopped before the plugin wrote (and published) anything: say so, in the
         # contract's shape, on both channels.
-        fallback = Result.without_tests(
-            job.exercise,
-            "",
-            Status.ERROR,
-            0,
-            f"The grader could not run (pytest exit code {int(code)}).",
-            infrastructure=True,
+        _publish(
+            result_file,
+            Result.without_tests(
+                job.exercise,
+                "",
+                Status.ERROR,
+                0,
+                f"The grader could not run (pytest exit code {code}). {crash}".strip(),
+                infrastructure=True,
+            ),
         )
-        result_file.write_text(fallback.to_json(), encoding="utf-8")
-        channel.publish(fallback.to_json(indent=None))
+    elif code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        # Stopped early for OUR reason (a bug in the plugin or pytest): the tests it did not
+        # reach must not read as a normal partial run, nor cost the learner anything.
+        _publish(result_file, _stopped_by_us(result_file, code, crash))
     sys.stdout.flush()
     return 0
+
+
+def _stopped_by_us(result_file: Path, code: int, crash: str) -> Result:
+    message = (
+        f"Could not grade: the grader stopped with an internal error (pytest exit code {code}) "
+        "before every test ran. This is not your code's fault; try again, and report it if it "
+        f"persists. {crash}"
+    ).strip()
+    try:
+        result = Result.from_json(result_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return Result.without_tests("", "", Status.ERROR, 0, message, infrastructure=True)
+    result.status, result.message, result.complete = Status.ERROR, message, False
+    result.infrastructure = True
+    return result
+
+
+def _publish(result_file: Path, result: Result) -> None:
+    result_file.write_text(channel.encodable(result.to_json()), encoding="utf-8")
+    channel.publish(result.to_json(indent=None))
 
 
 def _make_private(*folders: str | None) -> None:

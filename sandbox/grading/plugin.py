@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 
 from sandbox.atomic import write_atomic
-from sandbox.grading import channel
+from sandbox.grading import channel, services
 from sandbox.grading.checks import CHECKS, Checks
 from sandbox.grading.learner_app import AppDidNotStart, AppSpec, LearnerApp
 from sandbox.jobspec import JobSpec
 from sandbox.results import (
+    OUTPUT_CAP,
     Exchange,
     Result,
     Status,
@@ -52,9 +53,11 @@ class GradingState:
     startup_error: str | None = None
     startup_timed_out: bool = False
     collect_error: str | None = None
+    service_error: str | None = None  # a declared service did not start: ours, not the learner's
     tests: dict[str, TestResult] = field(default_factory=dict)
     _marks: dict[str, int] = field(default_factory=dict)
     _exchange_marks: dict[str, int] = field(default_factory=dict)
+    _worker_marks: dict[str, int] = field(default_factory=dict)
     extra_apps: list[LearnerApp] = field(default_factory=list)  # `fresh_app`s of the test running
     fresh_count: int = 0
 
@@ -64,6 +67,8 @@ class GradingState:
         max_score = sum(t.max_score for t in tests)
         if self.collect_error:
             status, message = Status.ERROR, self.collect_error
+        elif self.service_error:
+            status, message = Status.ERROR, self.service_error
         elif self.startup_error:
             status = Status.TIMEOUT if self.startup_timed_out else Status.ERROR
             message = f"Your app did not start, so no test ran: {self.startup_error}"
@@ -85,13 +90,14 @@ class GradingState:
             duration_s=round(time.monotonic() - self.started, 3),
             tests=tests,
             complete=complete,
+            infrastructure=self.service_error is not None,
         )
 
     def write(self, complete: bool) -> None:
         result = self.result(complete)
         channel.publish(result.to_json(indent=None))
         if self.result_file is not None:
-            write_atomic(self.result_file, result.to_json())
+            write_atomic(self.result_file, channel.encodable(result.to_json()))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -110,6 +116,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "hidden: a hidden test: learners see that it failed, not what it checks"
     )
+    config.pluginmanager.register(services, "sandbox-services")  # its fixtures: redis, postgres, …
     job = _load_job(config)
     if job is None:
         return
@@ -121,12 +128,16 @@ def _load_job(config: pytest.Config) -> GradingState | None:
     job_file = config.getoption("--job")
     if job_file:
         spec = JobSpec.from_json(Path(job_file).read_text(encoding="utf-8"))
+        # The clock's file goes beside the job: written by the grader, readable by the learner.
+        job_dir = Path(job_file).parent
     else:
         submission = config.getoption("--submission")
         if not submission:
             return None
         spec = _spec_by_hand(config, submission)
+        job_dir = Path(tempfile.mkdtemp(prefix="sandbox-job-"))
     result_file = spec.result_file
+    services.install(config, services.ServicesSpec.from_job(spec, job_dir))
     return GradingState(
         exercise=spec.exercise,
         app_spec=AppSpec.from_job(spec),
@@ -160,6 +171,7 @@ def _spec_by_hand(config: pytest.Config, submission: str) -> JobSpec:
         result_file=config.getoption("--result-file"),
         app=exercise.app,
         limits=exercise.limits,
+        services=exercise.services,
     )
 
 
@@ -178,6 +190,14 @@ def app(request: pytest.FixtureRequest) -> Iterator[LearnerApp]:
     state = _state(request.config)
     if state.startup_error is not None:
         raise AppDidNotStart(state.startup_error)
+    # Declared services first: the app's (and any fresh app's) environment carries their addresses.
+    try:
+        extra_env = services.services_of(request.config).start()
+    except services.ServiceError as exc:
+        state.service_error = f"Could not grade: a service of the exercise did not start ({exc})."
+        state.startup_error = state.service_error
+        raise AppDidNotStart(state.service_error) from None
+    state.app_spec = replace(state.app_spec, extra_env=extra_env)
     learner = LearnerApp(state.app_spec)
     try:
         learner.prepare()
@@ -258,6 +278,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, None]:
     if state is not None:
         state._marks[item.nodeid] = state.app.output_mark() if state.app else 0
         state._exchange_marks[item.nodeid] = state.app.transcript.count if state.app else 0
+        state._worker_marks[item.nodeid] = services.worker_output_mark(item.config)
     yield
 
 
@@ -311,7 +332,13 @@ def pytest_runtest_makereport(
         else:
             test.status, test.score, test.message = TestStatus.FAILED, 0.0, _message(call)
         if state.app is not None:
-            test.output = truncate(state.app.output(state._marks.get(item.nodeid, 0)))
+            # The worker's share first: a long app log must not cut it off.
+            worker = services.worker_output(item.config, state._worker_marks.get(item.nodeid, 0))
+            worker = truncate(worker, OUTPUT_CAP // 2) if worker else ""
+            app_cap = OUTPUT_CAP - len(worker)
+            test.output = worker + truncate(
+                state.app.output(state._marks.get(item.nodeid, 0)), app_cap
+            )
         if test.status is not TestStatus.PASSED:
             test.transcript = _transcript(state, item.nodeid)
     elif report.when == "teardown":

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sandbox.exercises import Exercise, LearningPath
     from sandbox.images import ImageState
     from sandbox.verify import Verification
+    from sandbox.workspace import Progress
 
 MARKS = {
     TestStatus.PASSED: "[green]✓[/]",
@@ -68,14 +69,31 @@ def render_transcript(console: Console, test: TestResult) -> None:
         console.print()
 
 
+STATE_MARK = {"done": "[green]✓[/]", "started": "[yellow]…[/]", "new": " "}
+STATE_MARK_ASCII = {"done": "[green]+[/]", "started": "[yellow]~[/]", "new": " "}
+
+
+def plain_terminal(console: Console) -> bool:
+    """True when the terminal cannot show Unicode marks and box art."""
+    return not (console.encoding or "").lower().replace("-", "").startswith("utf")
+
+
+def progress_bar(done: int, total: int, width: int = 24, ascii_only: bool = False) -> str:
+    filled = round(width * done / total) if total else 0
+    full, empty = ("#", "-") if ascii_only else ("█", "░")
+    return f"[green]{full * filled}[/][dim]{empty * (width - filled)}[/] {done}/{total} done"
+
+
 def render_list(
     console: Console,
     exercises: list[Exercise],
-    progress: dict[str, dict[str, object]],
+    progress: Progress,
     learning: LearningPath | None = None,
 ) -> None:
-    """The learning path, track by track; one line per exercise at 80 columns (time and topics
-    only where there is room for them)."""
+    """The learning path, track by track, with done / started / new and an overall bar; one
+    line per exercise at 80 columns (time and topics only where there is room for them)."""
+    ascii_only = plain_terminal(console)
+    marks = STATE_MARK_ASCII if ascii_only else STATE_MARK
     by_slug = {ex.slug: ex for ex in exercises}
     groups: list[tuple[str, list[Exercise]]] = []
     for track in learning.tracks if learning else ():
@@ -85,7 +103,8 @@ def render_list(
     if rest:
         groups.append(("Not in the learning path" if groups else "Exercises", rest))
     roomy, wide = console.width >= 100, console.width >= 130
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=True)
+    table = Table(box=box.ASCII if ascii_only else box.SIMPLE_HEAD, pad_edge=False, expand=True)
+    table.add_column("", no_wrap=True, width=1)
     table.add_column("#", no_wrap=True)
     table.add_column("slug", no_wrap=True)
     table.add_column("title", ratio=2, overflow="ellipsis", no_wrap=True, min_width=12)
@@ -97,35 +116,53 @@ def render_list(
     table.add_column("best/pts", justify="right", no_wrap=True)
     blank = [""] * (3 + wide + roomy)
     for number, (title, members) in enumerate(groups, start=1):
-        table.add_row("", "", f"[bold]{number}. {escape(title)}[/]", *blank)
+        table.add_row("", "", "", f"[bold]{number}. {escape(title)}[/]", *blank)
         for position, ex in enumerate(members, start=1):
-            entry = progress.get(ex.slug)
+            entry = progress.entry(ex)
             best = f"{entry.get('best_score', 0):g}" if entry else "–"
-            cells = [f"{number}.{position}", ex.slug, escape(ex.title), ex.difficulty]
+            cells = [marks[progress.state(ex)], f"{number}.{position}", ex.slug]
+            cells += [escape(ex.title), ex.difficulty]
             cells += [escape(", ".join(ex.topics))] if wide else []
             cells += [f"{ex.estimated_minutes} min"] if roomy else []
             table.add_row(*cells, f"{best}/{ex.points:g}")
         if not members:
-            table.add_row("", "", "[dim](coming soon)[/]", *blank)
+            table.add_row("", "", "", "[dim](coming soon)[/]", *blank)
     console.print(table)
-    console.print("[dim]Start one with `sandbox start SLUG`; `sandbox list --json` has it all.[/]")
+    done = sum(1 for ex in exercises if progress.done(ex))
+    console.print(f"Progress {progress_bar(done, len(exercises), ascii_only=ascii_only)}")
+    following = next((ex for ex in exercises if not progress.done(ex)), None)
+    if following is not None:
+        console.print(
+            f"[dim]Next: {escape(following.slug)} — `sandbox next` starts it; "
+            "`sandbox list --json` has it all.[/]"
+        )
 
 
 def render_verify(console: Console, checks: list[Verification]) -> None:
     table = Table(title="Verification: solutions must score full marks, starters less")
-    for col in ("exercise", "solution", "starter", "ok"):
+    measured = any(c.mutation for c in checks)
+    for col in ("exercise", "solution", "starter", "examples", *(["mutants"] if measured else [])):
         table.add_column(col)
+    table.add_column("ok")
     for c in checks:
-        table.add_row(
+        good = sum(1 for o in c.examples if not o.problems())
+        row = [
             c.exercise.slug,
             f"{status_text(c.solution.status)} {c.solution.score:g}/{c.solution.max_score:g}",
             f"{status_text(c.starter.status)} {c.starter.score:g}/{c.starter.max_score:g}",
-            "[green]✓[/]" if c.ok else "[red]✗[/]",
-        )
+            f"{good}/{len(c.examples)} as expected" if c.examples else "[dim]none[/]",
+        ]
+        if measured:
+            m = c.mutation
+            row.append(f"{m.caught}/{m.tested} caught ({m.score:.0%})" if m else "–")
+        table.add_row(*row, "[green]✓[/]" if c.ok else "[red]✗[/]")
     console.print(table)
     for c in checks:
         for problem in c.problems():
             console.print(f"[red]✗ {c.exercise.slug}:[/] {escape(problem)}")
+        if c.mutation and c.mutation.survivors and c.mutation.ok:
+            for mutant in c.mutation.survivors:
+                console.print(f"[yellow]survivor {c.exercise.slug}:[/] {escape(str(mutant))}")
 
 
 def render_images(console: Console, states: list[ImageState]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sandbox.exercises import Exercise
 from sandbox.results import Result
@@ -39,4 +39,21 @@ class Runner(Protocol):
 
     def cancel(self) -> None:
         """Stop every job running now, at once (a batch being interrupted)."""
+        ...
+
+
+@runtime_checkable
+class Preparing(Protocol):
+    """A runner that can start the next job's container ahead of time (watch mode)."""
+
+    def prepare(self, exercise: Exercise) -> Any:
+        """A started container waiting for one job of `exercise`."""
+        ...
+
+    def discard(self, warm: Any) -> None: ...
+
+    def run(self, job: Job, warm: Any = None) -> Result: ...
+
+    def close(self) -> None:
+        """Nothing left behind: running jobs killed, prepared containers removed."""
         ...

@@ -77,7 +77,7 @@ def read_within(container: Container, seconds: float = 10) -> tuple[str | None, 
 @pytest.fixture
 def job_container(docker_runner: DockerRunner, http_handler: Exercise) -> Iterator[Container]:
     """A real job container, created with the production settings and never started."""
-    container = docker_runner._create(Job(http_handler, http_handler.starter, "planted"))
+    container = docker_runner._create(http_handler, "planted", docker_module.GRADER_COMMAND)
     yield container
     docker_module._remove(container)
 

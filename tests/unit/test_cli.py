@@ -8,10 +8,11 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from sandbox import cli, exercises
+from sandbox import cli, exercises, workspace
 from sandbox.cli import common
 from sandbox.results import Result, Status
 from sandbox.runners import Job
@@ -112,6 +113,16 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
     assert info.value.code == 2
 
 
+@pytest.fixture
+def lint_clean(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo exercise is not a whole exercise (no README sections, no examples): tests of
+    verify's grading leave the lint out; test_verify_lints_* covers it."""
+    import sandbox.lint
+
+    monkeypatch.setattr(sandbox.lint, "lint", lambda exercise, learning: [])
+    monkeypatch.setattr(sandbox.lint, "lint_all", lambda exercises, learning: [])
+
+
 # -- check ---------------------------------------------------------------------------------------
 
 
@@ -169,17 +180,36 @@ def test_check_renders_for_people_without_json(
     assert "FAIL" in out and "score 1/3" in out and "First failure: test_1" in out
 
 
-def test_check_records_progress(
+def test_check_of_someone_elses_folder_is_not_progress(
     sandbox_home: Path,
     submission: Path,
     use_runner: Callable[..., FakeRunner],
     make_result: Callable[..., Result],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """Checking the reference (or any folder) with --exercise must not mark the exercise done."""
+    use_runner(lambda job: make_result(Status.PASS, 3, 3))
+    assert cli.main(["check", str(submission), "--exercise", "demo"]) == 0
+    assert Progress.load().entries == {}
+    assert "Not counted in your progress" in flat(capsys.readouterr().out)
+
+
+def test_check_of_an_own_workspace_records_progress(
+    sandbox_home: Path,
+    tmp_path: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+) -> None:
+    ws = tmp_path / "ws"
+    assert cli.main(["start", "demo", str(ws)]) == 0
     use_runner(lambda job: make_result(Status.FAIL, 2, 3))
-    cli.main(["check", str(submission), "--exercise", "demo", "--json"])
+    cli.main(["check", str(ws), "--json"])
     entry = Progress.load().entries["demo"]
-    assert entry["best_score"] == 2 and entry["attempts"] == 1
+    assert entry["best_score"] == 2 and entry["attempts"] == 1 and entry["done"] is False
+    assert entry["workspace"] == str(ws.resolve()) and entry["last_attempt"]
+    use_runner(lambda job: make_result(Status.PASS, 3, 3))
+    cli.main(["check", str(ws), "--exercise", "demo", "--json"])  # its own, named: counts
+    assert Progress.load().entries["demo"]["done"] is True
 
 
 def test_check_a_workspace_needs_no_exercise(
@@ -285,6 +315,7 @@ def verify_responder(
 @pytest.mark.parametrize(("starter_score", "ok", "code"), [(1, True, 0), (3, False, 1)])
 def test_verify_json(
     sandbox_home: Path,
+    lint_clean: None,
     use_runner: Callable[..., FakeRunner],
     make_result: Callable[..., Result],
     capsys: pytest.CaptureFixture[str],
@@ -315,8 +346,29 @@ def test_verify_infrastructure_failure_exits_3(
     assert cli.main(["verify", "--json"]) == 3
 
 
+def test_verify_mutants_flags_reach_the_library(
+    sandbox_home: Path,
+    lint_clean: None,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (sandbox_home / "exercises" / "demo" / "solution" / "app.py").write_text(
+        "from flask import Flask\n\napp = Flask(__name__)\nA, B, C = 1, 2, 3\n"
+    )
+    runner = use_runner(verify_responder(make_result, 1))  # every mutant at 1/3: caught
+
+    assert cli.main(["verify", "--json", "--mutants", "--seed", "5", "--max-mutants", "2"]) == 0
+
+    mutation = json.loads(capsys.readouterr().out)["exercises"][0]["mutation"]
+    assert (mutation["seed"], mutation["tested"], mutation["caught"]) == (5, 2, 2)
+    assert mutation["generated"] == 5 and mutation["survivors"] == []
+    assert sum(1 for j in runner.jobs if "/mutant-" in j.submission_id) == 2
+
+
 def test_verify_named_slugs_only(
     sandbox_home: Path,
+    lint_clean: None,
     exercise_factory: Callable[..., Path],
     use_runner: Callable[..., FakeRunner],
     make_result: Callable[..., Result],
@@ -331,6 +383,7 @@ def test_verify_named_slugs_only(
 
 def test_verify_writes_junit(
     sandbox_home: Path,
+    lint_clean: None,
     tmp_path: Path,
     use_runner: Callable[..., FakeRunner],
     make_result: Callable[..., Result],
@@ -377,11 +430,13 @@ def test_start_defaults_to_a_folder_named_after_the_slug(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SANDBOX_WORKSPACES", str(tmp_path / "mine"))
     assert cli.main(["start", "demo"]) == 0
-    assert (tmp_path / "demo" / MARKER).is_file()
-    assert cli.main(["start", "demo"]) == 2  # now not empty
-    assert "is not empty" in flat(capsys.readouterr().err)
+    assert (tmp_path / "mine" / "demo" / MARKER).is_file()
+    assert str(tmp_path / "mine" / "demo") in flat(capsys.readouterr().out), "it says where"
+    assert cli.main(["start", "demo"]) == 0, "starting again finds the workspace"
+    assert "already" in flat(capsys.readouterr().out)
+    assert cli.main(["start", "demo", str(tmp_path / "mine" / "demo")]) == 2  # not empty
 
 
 def test_hint_text_is_printed_literally(
@@ -431,6 +486,7 @@ def test_list_json(sandbox_home: Path, capsys: pytest.CaptureFixture[str]) -> No
         "track": "",
         "estimated_minutes": 10,
         "prerequisites": [],
+        "progress": "new",
         "title": "Demo: a tiny JSON API",
         "summary": "One sentence for the list.",
         "topics": ["http", "json"],
@@ -440,11 +496,16 @@ def test_list_json(sandbox_home: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_list_and_progress_show_the_best_score(
-    sandbox_home: Path, make_result: Callable[..., Result], capsys: pytest.CaptureFixture[str]
+    sandbox_home: Path,
+    tmp_path: Path,
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    Progress.load().record(make_result(Status.FAIL, 2, 3))
+    ws = workspace.start(exercises.load("demo"), tmp_path / "ws")
+    Progress.load().record(exercises.load("demo"), make_result(Status.FAIL, 2, 3), ws)
     assert cli.main(["list"]) == 0
-    assert "2/3" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2/3" in out and "0/1 done" in out
     assert cli.main(["progress"]) == 0
     assert "2/3" in capsys.readouterr().out
 
@@ -515,6 +576,92 @@ def test_list_fits_80_columns_one_line_per_exercise(
     assert cli.main(["list"]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
     assert all(len(line) <= 80 for line in lines)
-    [row] = [line for line in lines if "demo" in line]
+    [row] = [line for line in lines if "demo" in line and "Next:" not in line]
     assert "Demo: a tiny JSON API" in row, "the title is not wrapped"
     assert row.split()[-1] == "–/3", "best and points are on the same line"
+
+
+def test_next_starts_the_first_exercise_not_done(
+    tmp_path: Path,
+    exercise_factory: Callable[..., Path],
+    exercise_data: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    home = tmp_path / "course"
+    for slug in ("one", "two"):
+        exercise_factory(home, slug, {**exercise_data, "id": slug})
+    monkeypatch.setenv("SANDBOX_HOME", str(home))
+    monkeypatch.setenv("SANDBOX_WORKSPACES", str(tmp_path / "mine"))
+    assert cli.main(["next"]) == 0
+    assert (tmp_path / "mine" / "one" / MARKER).is_file()
+    one = exercises.load("one")
+    ws = workspace.find(tmp_path / "mine" / "one")
+    assert ws is not None
+    Progress.load().record(one, make_result(Status.PASS, 3, 3, exercise="one"), ws)
+    assert cli.main(["next"]) == 0
+    assert (tmp_path / "mine" / "two" / MARKER).is_file()
+    Progress.load().record(exercises.load("two"), make_result(Status.PASS, 3, 3), ws)
+    capsys.readouterr()
+    assert cli.main(["next"]) == 0
+    assert "Every exercise of the path is done" in capsys.readouterr().out
+
+
+def test_reset_asks_or_needs_yes_and_names_the_backup(
+    sandbox_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = tmp_path / "ws"
+    assert cli.main(["start", "demo", str(ws)]) == 0
+    (ws / "app.py").write_text("mine = 1\n")
+    assert cli.main(["reset", str(ws)]) == 2, "no terminal to ask on: refuse without --yes"
+    assert (ws / "app.py").read_text() == "mine = 1\n"
+    capsys.readouterr()
+    assert cli.main(["reset", str(ws), "--yes"]) == 0
+    out = flat(capsys.readouterr().out)
+    [backup] = (tmp_path / ".sandbox-backups").iterdir()
+    assert str(backup) in out and (backup / "app.py").read_text() == "mine = 1\n"
+    assert (ws / "app.py").read_text() != "mine = 1\n"
+
+
+def test_the_solution_opens_after_a_pass_or_with_force_which_is_noted(
+    sandbox_home: Path,
+    tmp_path: Path,
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ws = tmp_path / "ws"
+    assert cli.main(["start", "demo", str(ws)]) == 0
+    assert cli.main(["solution", str(ws)]) == 1
+    assert "once you have passed" in flat(capsys.readouterr().out)
+    assert cli.main(["solution", str(ws), "--force"]) == 0
+    assert "app = Flask(__name__)" in capsys.readouterr().out
+    entry = Progress.load().entries["demo"]
+    assert entry["solution_seen"] and entry["solution_forced"]
+
+    found = workspace.find(ws)
+    assert found is not None
+    Progress.load().record(exercises.load("demo"), make_result(Status.PASS, 3, 3), found)
+    assert cli.main(["solution", str(ws)]) == 0
+    assert "app = Flask(__name__)" in capsys.readouterr().out
+
+
+def test_verify_lints_and_fails_naming_the_file_and_section(
+    sandbox_home: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_runner(
+        lambda job: make_result(
+            Status.PASS if "solution" in str(job.submission_id) else Status.FAIL,
+            3 if "solution" in str(job.submission_id) else 1,
+            3,
+        )
+    )
+    code = cli.main(["verify", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1 and doc["ok"] is False
+    readme = str(sandbox_home / "exercises" / "demo" / "README.md")
+    assert f"{readme}: ## Goal: missing section (the README is the contract)" in doc["lint"]
+    assert any("hints: has 2; write 3–4" in p for p in doc["lint"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -30,11 +31,15 @@ def test_start_copies_starter_and_readme_and_writes_the_marker(
 
     ws = workspace.start(demo, target)
 
-    assert ws == Workspace(target, "demo", 0)
+    assert ws == Workspace(target, "demo", 0, "demo")
     assert (target / "app.py").read_text() == (demo.starter / "app.py").read_text()
     assert (target / "README.md").read_text() == demo.readme.read_text()
     assert not (target / "__pycache__").exists()
-    assert json.loads((target / MARKER).read_text()) == {"exercise": "demo", "hints_shown": 0}
+    assert json.loads((target / MARKER).read_text()) == {
+        "exercise": "demo",
+        "id": "demo",
+        "hints_shown": 0,
+    }
     assert sorted(p.name for p in target.iterdir()) == sorted([MARKER, "README.md", "app.py"])
     assert not list(target.glob(f".{MARKER}.*")), "a temporary file of the atomic write was left"
 
@@ -134,28 +139,62 @@ def test_progress_starts_empty(private_data_home: Path) -> None:
     assert Progress.load().entries == {}
 
 
-def test_progress_record_keeps_the_best_score(
-    make_result: Callable[..., Result], private_data_home: Path
+def test_progress_record_keeps_the_best_score_and_done(
+    demo: Exercise, tmp_path: Path, make_result: Callable[..., Result], private_data_home: Path
 ) -> None:
+    ws = workspace.start(demo, tmp_path / "ws")
     progress = Progress.load()
-    progress.record(make_result(Status.FAIL, 2, 3))
-    progress.record(make_result(Status.PASS, 3, 3))
-    progress.record(make_result(Status.FAIL, 1, 3))
+    progress.record(demo, make_result(Status.FAIL, 2, 3), ws)
+    assert not Progress.load().done(demo) and Progress.load().state(demo) == "started"
+    progress.record(demo, make_result(Status.PASS, 3, 3), ws)
+    progress.record(demo, make_result(Status.FAIL, 1, 3), ws)
 
     entry = Progress.load().entries["demo"]
-    assert entry["best_score"] == 3
-    assert entry["attempts"] == 3
-    assert entry["max_score"] == 3
-    assert entry["last_status"] == "fail"
-    assert (private_data_home / "backend-sandbox" / "progress.json").is_file()
+    assert entry["best_score"] == 3 and entry["attempts"] == 3 and entry["max_score"] == 3
+    assert entry["last_status"] == "fail" and entry["last_score"] == 1
+    assert entry["done"] is True, "done stays done after a worse attempt"
+    assert Progress.load().workspace_of(demo) == ws.path.resolve()
+    assert json.loads(Progress.location().read_text())["version"] == 2
 
 
-def test_progress_keeps_exercises_apart(make_result: Callable[..., Result]) -> None:
-    Progress.load().record(make_result(Status.PASS, 3, 3, exercise="demo"))
-    Progress.load().record(make_result(Status.FAIL, 1, 5, exercise="other"))
-    entries = Progress.load().entries
-    assert entries["demo"]["best_score"] == 3 and entries["demo"]["attempts"] == 1
-    assert entries["other"]["best_score"] == 1 and entries["other"]["max_score"] == 5
+def test_progress_is_kept_by_id_so_a_renamed_slug_keeps_it(
+    demo: Exercise, tmp_path: Path, make_result: Callable[..., Result]
+) -> None:
+    ws = workspace.start(demo, tmp_path / "ws")
+    Progress.load().record(demo, make_result(Status.PASS, 3, 3), ws)
+    renamed = dataclasses.replace(demo, slug="demo-renamed")
+    assert Progress.load().done(renamed)
+
+
+def test_progress_from_before_ids_is_carried_over(
+    demo: Exercise, tmp_path: Path, make_result: Callable[..., Result]
+) -> None:
+    path = Progress.location()
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"exercises": {"demo": {"best_score": 1, "attempts": 4}}}))
+    stable = dataclasses.replace(demo, id="demo-id")
+    progress = Progress.load()
+    assert progress.entry(stable) == {"best_score": 1, "attempts": 4}
+    progress.record(stable, make_result(Status.FAIL, 2, 3), workspace.start(demo, tmp_path / "w"))
+    assert set(Progress.load().entries) == {"demo-id"}
+    assert Progress.load().entries["demo-id"]["attempts"] == 5
+
+
+def test_reset_backs_up_then_restores_the_starter(demo: Exercise, tmp_path: Path) -> None:
+    ws = workspace.start(demo, tmp_path / "ws")
+    workspace.next_hint(ws, demo)
+    (ws.path / "app.py").write_text("mine = 1\n")
+    (ws.path / "notes").mkdir()
+    (ws.path / "notes" / "todo.txt").write_text("keep me\n")
+
+    backup = workspace.reset(ws, demo)
+
+    assert (ws.path / "app.py").read_text() == (demo.starter / "app.py").read_text()
+    assert not (ws.path / "notes").exists()
+    assert (backup / "app.py").read_text() == "mine = 1\n"
+    assert (backup / "notes" / "todo.txt").read_text() == "keep me\n"
+    again = workspace.find(ws.path)
+    assert again is not None and again.hints_shown == 1, "the marker and hints stay"
 
 
 @pytest.mark.parametrize(

@@ -71,9 +71,10 @@ def test_ptrace_of_the_grader_fails(app):
 
 @pytest.mark.points(1)
 def test_only_the_loopback_interface_exists(app):
-    """if_nameindex() and /proc/net/dev both list only lo; the routing table is empty."""
+    """/proc/net/dev lists only lo (so does if_nameindex() where netlink is allowed: gVisor);
+    the routing table is empty."""
     f = facts(app, "/net")
-    assert f["if_nameindex"] == ["lo"], f
+    assert f["if_nameindex"] in (["lo"], "EPERM"), f
     assert f["proc_net_dev"] == ["lo"], f
     assert f["routes"] == [], f
 
