@@ -203,6 +203,9 @@ def test_an_upload_over_1_mib_is_413(app, checks):
         status(r, 413, why="413 Content Too Large: a limit keeps one client from filling the disk")
         if where_stored(app, big):
             fail(r, "nothing stored")
+    with checks.case("a PNG of 1,049,000 bytes (just over 1 MiB)"):
+        over = content(PNG, 1_049_000)
+        status(upload(app, over, "just-over.png"), 413, why="the limit is 1 MiB, 1,048,576 bytes")
     with checks.case("a 900 kB PNG"):
         uploaded(app, content(PNG, 900_000), "medium.png")
 
@@ -285,7 +288,7 @@ def test_odd_unicode_names_come_back_safe(app, checks):
     """Fullwidth letters, a right-to-left override or a Unicode slash give a safe ASCII name."""
     work = Path(app.workdir)
     for template in ["ｅｖｉｌ-{h}.png", "invoice-{h}\u202egnp.exe", "..\u2215..\u2215evil-{h}.png",
-                     "résumé-{h}.png", "   ..{h}.png"]:
+                     "résumé-{h}.png", "   ..{h}.png", "写真"]:
         name = template.format(h=secrets.token_hex(3))
         hostile_upload(app, checks, name, [work.parent / name])
 
