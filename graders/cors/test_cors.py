@@ -97,6 +97,8 @@ def test_an_allowed_preflight_is_answered(app, checks):
         (ALLOWED[0], "PUT", "Content-Type, Authorization"),
         (ALLOWED[1], "DELETE", "x-request-id"),
         (ALLOWED[0], "POST", None),
+        (ALLOWED[1], "GET", "authorization"),  # an Authorization header makes even a GET preflight
+        (ALLOWED[0], "PUT", "Content-Type, Authorization, X-Request-Id"),  # every allowed one
     ]:
         with checks.case(f"OPTIONS /api/items from {origin} for {method} with {headers}"):
             r = preflight(app, origin, method, headers)
