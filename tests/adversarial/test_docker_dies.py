@@ -35,8 +35,10 @@ class SocketProxy:
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.bind(str(path))
         self.server.listen(64)
+        self.path = path
         self.conns: list[socket.socket] = []
         self.lock = threading.Lock()
+        self.is_cut = False
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -45,6 +47,10 @@ class SocketProxy:
                 client, _ = self.server.accept()
             except OSError:
                 return
+            with self.lock:
+                if self.is_cut:  # accepted in the instant of the cut: the engine is gone
+                    client.close()
+                    return
             upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             upstream.connect(ENGINE)
             with self.lock:
@@ -61,6 +67,14 @@ class SocketProxy:
             dst.shutdown(socket.SHUT_WR)
 
     def cut(self) -> None:
+        # A close() alone does not wake a thread blocked in accept(), which would then go on
+        # accepting (and forwarding) new connections: a flaky "engine still there".
+        with self.lock:
+            self.is_cut = True
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        with contextlib.suppress(OSError):
+            self.server.shutdown(socket.SHUT_RDWR)
         self.server.close()
         with self.lock:
             for conn in self.conns:
