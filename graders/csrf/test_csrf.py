@@ -150,6 +150,20 @@ def unchanged(browser: Browser, before: str | None, attack: str) -> None:
 def test_a_user_logs_in_and_changes_their_email(app, checks):
     """Log in, then the /email form with its token changes the address (303 to /account)"""
     alice = Browser(app)
+    with checks.case("GET /login shows the login form"):
+        r = alice.get("/login")
+        expect.status(r, 200)
+        form = Page(r.text).form("/login")
+        if form is None or "username" not in form["inputs"]:
+            expect.fail(r, 'a <form method="post" action="/login"> with an input named username')
+    with checks.case("POST /login with an empty username is 400"):
+        r = Browser(app).post("/login", data={"username": ""})
+        expect.status(r, 400, why="a username is required")
+    with checks.case("GET /account without logging in"):
+        r = Browser(app).get("/account")
+        expect.status(r, [302, 303, 401, 403], why="the account page is for a logged-in user")
+        if r.status_code in (302, 303):
+            expect.header(r, "Location", matches=r"(https?://[^/]+)?/login")
     with checks.case("POST /login then GET /account"):
         name = alice.log_in()
         email = alice.email()
@@ -164,6 +178,11 @@ def test_a_user_logs_in_and_changes_their_email(app, checks):
         expect.header(r, "Location", matches=r"(https?://[^/]+)?/account")
         if alice.email() != new:
             expect.fail(r, f"GET /account to show the new address {new!r}, got {alice.email()!r}")
+    with checks.case("POST /email with a valid token but no email field is 400"):
+        before = alice.email()
+        r = alice.post("/email", data=alice.form_token())
+        expect.status(r, 400, why="an email address is required")
+        unchanged(alice, before, "a POST without an email")
 
 
 @pytest.mark.points(2)

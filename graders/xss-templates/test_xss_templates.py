@@ -157,6 +157,30 @@ def test_a_comment_is_shown_with_its_name_text_and_link(app, checks):
             expect.fail(r, f'a link <a href="{site}"> (the website, exactly: &amp; decodes to &)')
     with checks.case("a missing text is 400"):
         expect.status(comment(app, name, ""), 400, why="name and text are required")
+    with checks.case("a body without a name field is 400"):
+        r = app.post("/comments", data={"text": unique("text")})
+        expect.status(r, 400, why="name and text are required")
+    with checks.case("a body without a text field is 400"):
+        r = app.post("/comments", data={"name": unique("name")})
+        expect.status(r, 400, why="name and text are required")
+    with checks.case("GET /search finds it by a part of its text, and only matching comments"):
+        r = app.get("/search", params={"q": text[-6:]})
+        expect.status(r, 200)
+        found = Page(r.text).all_text
+        if text not in found:
+            expect.fail(r, f"the comment with text {text!r} among the results")
+        other = unique("other")
+        expect.status(comment(app, unique("name"), other), [302, 303])
+        r = app.get("/search", params={"q": text[-6:]})
+        if other in Page(r.text).all_text:
+            expect.fail(r, f"only comments containing {text[-6:]!r}, not {other!r}")
+    with checks.case("GET /search without q"):
+        r = app.get("/search")
+        expect.status(r, 200)
+        page = Page(r.text)
+        box = page.find("input", name="q")
+        if box is None or box.get("value") != "" or page.by_id.get("query", "").strip():
+            expect.fail(r, 'an empty query: an empty search box and an empty id="query"')
 
 
 @pytest.mark.points(2)
