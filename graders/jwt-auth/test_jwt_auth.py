@@ -101,6 +101,10 @@ def accepted(r, username: str, why: str) -> None:
 def test_login_issues_an_hs256_token_signed_with_the_secret(app, app_secrets, clock, checks):
     """The access token is HS256, signed with JWT_SECRET, with sub, iss, aud, iat and exp"""
     username, password = new_user(app)
+    with checks.case("registering a taken username is 409, a missing password 400"):
+        r = app.post("/register", json={"username": username, "password": unique_password()})
+        expect.status(r, 409, why="the username is taken")
+        expect.status(app.post("/register", json={"username": unique("user")}), 400)
     tokens = login(app, username, password)
     token = tokens["access_token"]
     header: dict = {}
@@ -293,6 +297,14 @@ def test_a_reused_refresh_token_revokes_its_family(app, checks):
         )
     with checks.case("a new login still works"):
         login(app, username, password)
+    with checks.case("another user's refresh token still works"):
+        other, other_pw = new_user(app)
+        theirs = login(app, other, other_pw)["refresh_token"]
+        expect.status(
+            app.post("/refresh", json={"refresh_token": theirs}),
+            200,
+            why="revoke the family of the reused token, not everyone's tokens",
+        )
 
 
 @pytest.mark.points(1)
@@ -307,6 +319,8 @@ def test_access_and_refresh_tokens_are_not_interchangeable(app, checks):
         )
     with checks.case("GET /me with the refresh token"):
         refused(me(app, tokens["refresh_token"]), "a refresh token is not an access token")
+    with checks.case("POST /refresh without a refresh_token"):
+        refused(app.post("/refresh", json={}), "no refresh token, no new tokens (never a 500)")
     with checks.case("POST /refresh with a made-up token"):
         refused(
             app.post("/refresh", json={"refresh_token": unique("refresh")}),

@@ -157,6 +157,9 @@ def test_a_comment_is_shown_with_its_name_text_and_link(app, checks):
             expect.fail(r, f'a link <a href="{site}"> (the website, exactly: &amp; decodes to &)')
     with checks.case("a missing text is 400"):
         expect.status(comment(app, name, ""), 400, why="name and text are required")
+    with checks.case("a comment without a website field"):
+        r = app.post("/comments", data={"name": unique("name"), "text": unique("text")})
+        expect.status(r, [302, 303], why="the website is optional")
     with checks.case("a body without a name field is 400"):
         r = app.post("/comments", data={"text": unique("text")})
         expect.status(r, 400, why="name and text are required")
