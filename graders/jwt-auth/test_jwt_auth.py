@@ -101,10 +101,11 @@ def accepted(r, username: str, why: str) -> None:
 def test_login_issues_an_hs256_token_signed_with_the_secret(app, app_secrets, clock, checks):
     """The access token is HS256, signed with JWT_SECRET, with sub, iss, aud, iat and exp"""
     username, password = new_user(app)
-    with checks.case("registering a taken username is 409, a missing password 400"):
+    with checks.case("a taken username is 409, a missing password 400"):
         r = app.post("/register", json={"username": username, "password": unique_password()})
         expect.status(r, 409, why="the username is taken")
         expect.status(app.post("/register", json={"username": unique("user")}), 400)
+        expect.status(app.post("/login", json={"username": username}), [400, 401])
     tokens = login(app, username, password)
     token = tokens["access_token"]
     header: dict = {}
