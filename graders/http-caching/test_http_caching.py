@@ -4,12 +4,13 @@ Contract: exercises/http-caching/README.md. Every test creates its own article w
 Messages name the headers sent and received, and the rule of RFC 9110/9111 behind them.
 """
 
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
 import pytest
 
-from sandbox.grading import expect, unique
+from sandbox.grading import expect, unique, unique_int
 
 STRONG_ETAG = r'"[\x21\x23-\x7e]+"'  # RFC 9110 §8.8.3: a quoted opaque tag, no W/ prefix
 
@@ -70,6 +71,8 @@ def test_create_answers_201_with_validators(app):
         expect.fail(r, f"the article sent: {article}")
     expect.header(r, "ETag", matches=STRONG_ETAG, why="every representation carries its ETag")
     last_modified(r)
+    expect.header(r, "Location", matches=rf"(https?://[^/]+)?/articles/{created['id']}",
+                  why="a 201 says where the new article lives")
 
 
 @pytest.mark.points(2)
@@ -207,6 +210,9 @@ def test_a_stale_if_match_is_412_and_no_update_is_lost(app):
         why=f"the second client's If-Match: {etag} names a version that is gone; writing anyway "
         "would silently erase the first client's change (a lost update)",
     )
+    error = expect.json_object(second, "error", why="errors are JSON, as everywhere in this API")
+    if not isinstance(error["error"], str) or not error["error"].strip():
+        expect.fail(second, 'a message under "error"')
     kept = app.get(path)
     got = expect.json_object(kept, "title", "body")
     if {k: got[k] for k in ("title", "body")} != first_body:
@@ -220,7 +226,50 @@ def test_put_without_if_match_is_428(app):
     before = app.get(path)
     r, _ = put(app, path)
     expect.status(r, 428, why="the API requires If-Match, so no client can overwrite blindly")
+    error = expect.json_object(r, "error", why="errors are JSON, as everywhere in this API")
+    if not isinstance(error["error"], str) or not error["error"].strip():
+        expect.fail(r, 'a message under "error"')
     after = app.get(path)
     if after.content != before.content:
         expect.fail(r, f"the article unchanged: {before.text}")
 
+
+
+@pytest.mark.points(1)
+def test_bad_bodies_and_unknown_ids(app, checks):
+    """An invalid body is a 400 and an unknown id a 404, with a JSON error; a 400 changes nothing."""
+    _, path = create(app)
+    before, etag = current(app, path)
+    with checks.case('POST /articles with {"title": ""}'):
+        r = app.post("/articles", json={"title": "", "body": unique("b")})
+        expect.status(r, 400, why="title and body must be non-blank strings")
+        expect.json_object(r, "error")
+    with checks.case(f'PUT {path} with If-Match: {etag} and {{"body": 7}}'):
+        r = app.put(path, json={"title": unique("t"), "body": 7}, headers={"If-Match": etag})
+        expect.status(r, 400, why="title and body must be non-blank strings")
+        if app.get(path).content != before.content:
+            expect.fail(r, "the article unchanged", "a refused PUT changes nothing")
+    missing = f"/articles/{10**9 + unique_int(1, 10**6)}"
+    with checks.case(f"GET {missing}"):
+        expect.status(app.get(missing), 404, why="no such article")
+    with checks.case(f"PUT {missing}"):
+        r = app.put(missing, json={"title": "t", "body": "b"}, headers={"If-Match": '"x"'})
+        expect.status(r, 404, why="no such article")
+
+
+@pytest.mark.points(1)
+def test_last_modified_moves_on_after_a_put(app):
+    """After a PUT, Last-Modified is the time of that change (the grader waits one second)."""
+    _, path = create(app)
+    r, etag = current(app, path)
+    first = last_modified(r)
+    time.sleep(1.0)
+    put_r, _ = put(app, path, if_match=etag)
+    expect.status(put_r, 200)
+    later = last_modified(app.get(path))
+    if later <= first:
+        expect.fail(
+            put_r,
+            f"a Last-Modified after {http_date(first)}, not {http_date(later)}",
+            "a cache holding the old version would be told it is still current",
+        )

@@ -113,6 +113,10 @@ def test_limit_out_of_bounds_is_400(app, checks):
             r = app.get("/events", params={"limit": bad})
             expect.status(r, 400, why="the limit must be a whole number from 1 to 100")
             expect.json_object(r, "error")
+    with checks.case("GET /events?limit=1"):
+        r, got, _ = page(app, limit=1)
+        if len(got) != 1:
+            expect.fail(r, f"1 item, not {len(got)}", "1 is the smallest allowed page")
     with checks.case("GET /events?limit=100 (101 events exist)"):
         r, got, _ = page(app, limit=100)
         if len(got) != 100:
@@ -213,7 +217,9 @@ def test_a_cursor_gives_the_same_page_later(fresh_app):
 @pytest.mark.points(1)
 def test_a_bad_cursor_is_400(app, checks):
     """A cursor the app never gave out answers 400 with a JSON error, never 500."""
-    for bad in ["not a cursor", "!!!!", unique("zz~~")[:12], "%ff%fe"]:
+    # The last two are base64 of JSON the app never wrote ({"before": "zz"}, {"before": true}).
+    for bad in ["not a cursor", "!!!!", unique("zz~~")[:12], "%ff%fe",
+                "eyJiZWZvcmUiOiAienoifQ", "eyJiZWZvcmUiOiB0cnVlfQ"]:
         with checks.case(f"GET /events?cursor={bad}"):
             r = app.get("/events", params={"cursor": bad})
             expect.status(r, 400, why="a client sent a cursor this API cannot read: its mistake")

@@ -230,6 +230,12 @@ def test_patch_null_removes_an_optional_field(app, checks):
         expect.status(r, 400, why="a required field cannot be removed")
         if fetch(app, book["id"]).get("author") != book["author"]:
             expect.fail(r, "the author kept", "a refused patch changes nothing")
+    with checks.case('PATCH {"id": <another>, "colour": "red"} (fields that are not a book\'s)'):
+        r = patch(app, book["id"], {"id": book["id"] + 1000, "colour": "red"})
+        expect.status(r, 200, why='"id" and unknown fields in a patch are ignored')
+        got = fetch(app, book["id"])
+        if got.get("id") != book["id"] or "colour" in got:
+            expect.fail(r, f"book {book['id']} unchanged, without colour", "the README says: ignored")
     with checks.case('PATCH {"year": "soon", "title": "<new>"} (one bad field)'):
         r = patch(app, book["id"], {"year": "soon", "title": unique("title")})
         expect.status(r, 400, why='"year" must be a whole number')

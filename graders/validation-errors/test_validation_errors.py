@@ -33,6 +33,9 @@ def pointers(r, body):
         where='"errors"',
         why='a validation problem lists each field error as {"pointer": ..., "detail": ...}',
     )
+    blank = [e for e in errors if not e["detail"].strip()]
+    if blank:
+        expect.fail(r, f"a non-empty detail for every error, not {blank}", "it is what the user reads")
     return {e["pointer"].removeprefix("#") for e in errors}
 
 
@@ -56,6 +59,13 @@ def validation_problem(r, wanted, why):
     return body
 
 
+def filled_problem(r, status_code, why):
+    body = expect.problem(r, status_code, why=why)
+    for member in ("type", "title", "detail"):
+        if not isinstance(body[member], str) or not body[member].strip():
+            expect.fail(r, f'"{member}" to be a non-empty string', "RFC 9457 §3.1")
+
+
 def order_count(app):
     r = app.get("/orders")
     expect.status(r, 200)
@@ -71,6 +81,8 @@ def test_a_valid_order_is_created(app):
     created = expect.json_object(r, "id", "email", "shipping", "items")
     if {k: created.get(k) for k in order} != order:
         expect.fail(r, f"the order sent, {json.dumps(order)}, with an id")
+    twenty = valid_order(items=[{"sku": unique("sku"), "quantity": 1} for _ in range(20)])
+    expect.status(app.post("/orders", json=twenty), 201, why="20 items is the most, and allowed")
 
 
 @pytest.mark.points(2)
@@ -129,6 +141,7 @@ def test_each_rule_is_checked(app, checks):
         ("country of three letters", {"shipping": {"country": "DEU", "postcode": "1"}},
          "/shipping/country"),
         ("items empty", {"items": []}, "/items"),
+        ("21 items", {"items": [{"sku": f"s{i}", "quantity": 1} for i in range(21)]}, "/items"),
         ("items not a list", {"items": {"sku": "a", "quantity": 1}}, "/items"),
         ("an item that is not an object", {"items": ["sku-1"]}, "/items/0"),
         ("quantity true", {"items": [{"sku": "a", "quantity": True}]}, "/items/0/quantity"),
@@ -164,7 +177,7 @@ def test_a_body_that_is_not_a_json_object_is_400(app, checks):
     ]
     for name, body in bodies:
         with checks.case(f"{name}: {body[:40]!r} as application/json"):
-            expect.problem(
+            filled_problem(
                 app.post("/orders", data=body, headers=JSON),
                 400,
                 why="the server cannot read fields out of this: a 400, not a 422",
@@ -182,7 +195,7 @@ def test_a_body_that_is_not_json_is_415(app, checks):
     ]
     for name, kwargs in cases:
         with checks.case(f"POST /orders with {name}"):
-            expect.problem(
+            filled_problem(
                 app.post("/orders", **kwargs),
                 415,
                 why="415 Unsupported Media Type: the API reads application/json only",
