@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.errors import ExerciseError, UsageError
-from sandbox.jobspec import MAX_UPSTREAMS, SERVICES, AppEntry, Limits, ServicesEntry
+from sandbox.jobspec import (
+    MAX_UPSTREAMS,
+    RESERVED_ENV,
+    SECRET_NAME,
+    SERVICES,
+    AppEntry,
+    Limits,
+    ServicesEntry,
+)
 
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
 FORMAT_VERSION = 1
@@ -226,6 +234,7 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
             "services",
             "upstreams",
             "worker",
+            "secrets",
         }
     )
 
@@ -293,7 +302,17 @@ def _services(r: _Reader, path: Path, limits: dict[str, Any]) -> ServicesEntry:
                     f"memory share the container's limits), got {limits[key]}",
                     f"limits.{key}",
                 )
-    return ServicesEntry(tuple(names), upstreams, worker)
+    secrets = r.text_list("secrets", [])
+    for name in secrets:
+        if not re.fullmatch(SECRET_NAME, name):
+            raise ExerciseError(
+                path, f"{name!r} is not an environment variable name (A-Z, 0-9, _)", "secrets"
+            )
+        if name in RESERVED_ENV:
+            raise ExerciseError(path, f"{name} is set by the tool; choose another name", "secrets")
+    if len(set(secrets)) != len(secrets):
+        raise ExerciseError(path, "names a secret twice", "secrets")
+    return ServicesEntry(tuple(names), upstreams, worker, tuple(secrets))
 
 
 def _points(path: Path, grader: Path, stated: float) -> float:

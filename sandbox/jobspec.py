@@ -8,6 +8,7 @@ library: this module runs on the host and inside the runner image.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
@@ -15,6 +16,13 @@ JOB_VERSION = 1
 # Services graders may start (sandbox/grading/services/), and how many upstreams at most.
 SERVICES = ("redis", "postgres", "clock")
 MAX_UPSTREAMS = 8
+# `secrets = [...]`: environment variables the grader fills with a fresh random value each run.
+SECRET_NAME = r"[A-Z][A-Z0-9_]{0,63}"
+RESERVED_ENV = frozenset(
+    {"PATH", "HOME", "LANG", "TMPDIR", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "LD_PRELOAD"}
+    | {"FAKETIME_TIMESTAMP_FILE", "FAKETIME_NO_CACHE", "REDIS_URL", "DATABASE_URL"}
+    | {"UPSTREAM_URL", "UPSTREAM_URLS"}
+)
 
 
 @dataclass(frozen=True)
@@ -52,16 +60,20 @@ class Limits:
 @dataclass(frozen=True)
 class ServicesEntry:
     """What the exercise asks to be started for its grader: `services = [...]` (names from
-    SERVICES), `upstreams = N` and `[worker] module` ("": no worker)."""
+    SERVICES), `upstreams = N`, `[worker] module` ("": no worker) and `secrets = [...]`
+    (environment variables given a fresh random value each run)."""
 
     names: tuple[str, ...] = ()
     upstreams: int = 0
     worker: str = ""
+    secrets: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Any) -> ServicesEntry:
-        if not isinstance(data, dict) or set(data) - {"names", "upstreams", "worker"}:
-            raise ValueError("job spec: services must be an object of names, upstreams, worker")
+        if not isinstance(data, dict) or set(data) - {"names", "upstreams", "worker", "secrets"}:
+            raise ValueError(
+                "job spec: services must be an object of names, upstreams, worker, secrets"
+            )
         names = data.get("names", [])
         if not isinstance(names, list) or not all(n in SERVICES for n in names):
             raise ValueError(f"job spec: services.names must be a list from {SERVICES}")
@@ -71,7 +83,13 @@ class ServicesEntry:
         worker = data.get("worker", "")
         if not isinstance(worker, str):
             raise ValueError("job spec: services.worker must be a string")
-        return cls(tuple(names), upstreams, worker)
+        secrets = data.get("secrets", [])
+        if not isinstance(secrets, list) or not all(
+            isinstance(n, str) and re.fullmatch(SECRET_NAME, n) and n not in RESERVED_ENV
+            for n in secrets
+        ):
+            raise ValueError("job spec: services.secrets must be a list of variable names")
+        return cls(tuple(names), upstreams, worker, tuple(secrets))
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ until the container is stopped. Its output is the container's output.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from sandbox.grading.learner_app import AppSpec, LearnerApp
 from sandbox.grading.main import _make_private, _unpack_stdin
+from sandbox.grading.services import fresh_secrets
 from sandbox.jobspec import JobSpec
 
 PORT = 5000
@@ -24,7 +26,12 @@ def main(argv: list[str]) -> int:
     import os
 
     _make_private(os.environ.get("HOME"), os.environ.get("TMPDIR"))
-    app = LearnerApp(AppSpec.from_job(job))
+    spec = AppSpec.from_job(job)
+    # Declared secrets get a fresh value, shown once so the person can use them by hand.
+    chosen = fresh_secrets(job.services.secrets)
+    for name, value in chosen.items():
+        print(f"sandbox run: {name}={value} (random for this run)", flush=True)
+    app = LearnerApp(replace(spec, extra_env=chosen))
     app.prepare()
     return app.serve("0.0.0.0", PORT)
 

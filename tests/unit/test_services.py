@@ -24,6 +24,7 @@ from sandbox.grading.services import (
     StatementCount,
     Upstream,
     UpstreamResponse,
+    fresh_secrets,
 )
 from sandbox.jobspec import JobSpec, ServicesEntry
 from sandbox.runners import Job
@@ -70,6 +71,9 @@ def test_services_upstreams_and_a_worker_are_read(
         ({"worker": {"module": "worker"}}, "starter", "missing worker.py"),
         ({"worker": {"module": "a-b"}}, "worker.module", "not a valid Python name"),
         ({"worker": {"module": "worker", "extra": 1}}, "worker.extra", "unknown field"),
+        ({"secrets": ["secret-key"]}, "secrets", "not an environment variable name"),
+        ({"secrets": ["PATH"]}, "secrets", "set by the tool"),
+        ({"secrets": ["A", "A"]}, "secrets", "twice"),
     ],
 )
 def test_a_wrong_declaration_names_the_field(
@@ -94,6 +98,28 @@ def test_postgres_needs_enough_pids(
     exercise_data["limits"].update(memory_mb=384, pids=32)
     with pytest.raises(ExerciseError, match=r"limits\.pids"):
         _load(tmp_path, exercise_factory, exercise_data)
+
+
+def test_secrets_get_a_fresh_value_each_run(
+    tmp_path: Path, exercise_factory: Callable[..., Path], exercise_data: dict[str, Any]
+) -> None:
+    exercise_data["secrets"] = ["SECRET_KEY", "ADMIN_PASSWORD"]
+    ex = _load(tmp_path, exercise_factory, exercise_data)
+    assert ex.services.secrets == ("SECRET_KEY", "ADMIN_PASSWORD")
+    spec = job_spec(
+        Job(ex, ex.solution),
+        submission="/s",
+        grader="/g",
+        workdir="/w",
+        result_file=None,
+        learner_uid=10001,
+    )
+    back = JobSpec.from_json(spec.to_json())
+    assert back.services.secrets == ("SECRET_KEY", "ADMIN_PASSWORD")
+    one, two = fresh_secrets(back.services.secrets), fresh_secrets(back.services.secrets)
+    assert set(one) == {"SECRET_KEY", "ADMIN_PASSWORD"}
+    assert all(len(v) >= 40 for v in one.values())
+    assert one["SECRET_KEY"] != two["SECRET_KEY"] != one["ADMIN_PASSWORD"]
 
 
 # -- what the runner does with them -------------------------------------------------------------
@@ -128,7 +154,14 @@ def test_the_job_spec_carries_the_services(
 
 @pytest.mark.parametrize(
     "services",
-    [{"names": ["mysql"]}, {"names": "redis"}, {"upstreams": True}, {"worker": 1}, {"other": 1}],
+    [
+        {"names": ["mysql"]},
+        {"names": "redis"},
+        {"upstreams": True},
+        {"worker": 1},
+        {"other": 1},
+        {"secrets": ["PATH"]},
+    ],
 )
 def test_a_job_spec_with_wrong_services_is_refused(services: dict[str, Any]) -> None:
     spec = JobSpec(exercise="demo", submission="/s", grader="/g", workdir="/w")

@@ -9,8 +9,9 @@ An exercise asks for them in exercise.toml, and only then do they cost anything:
 
 The plugin starts the declared services before the learner's app, so the app's allow-listed
 environment carries their addresses (`REDIS_URL`, `DATABASE_URL`, `UPSTREAM_URL`/`UPSTREAM_URLS`,
-and libfaketime's variables for the clock); graders use the fixtures `redis`, `postgres`,
-`worker`, `upstreams` and `clock` defined here.
+libfaketime's variables for the clock, and each of `secrets = ["SECRET_KEY"]` with a fresh random
+value); graders use the fixtures `redis`, `postgres`, `worker`, `upstreams`, `clock` and
+`app_secrets` defined here.
 
 Isolation, inside the runner container (the grader is root holding SETUID/SETGID/KILL only):
 - redis-server runs as uid 10002, PostgreSQL as uid 10003: neither root nor the learner (10001),
@@ -28,6 +29,7 @@ Isolation, inside the runner container (the grader is root holding SETUID/SETGID
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import tempfile
 import threading
@@ -57,6 +59,7 @@ __all__ = [
     "UpstreamRequest",
     "UpstreamResponse",
     "Worker",
+    "fresh_secrets",
 ]
 
 
@@ -69,6 +72,7 @@ class ServicesSpec:
     worker_module: str | None = None
     run_dir: Path = Path("/tmp")  # the clock file goes here (grader-writable, learner-readable)
     isolated: bool = True  # in the container: services under their own uids, own tmpfs
+    secrets: tuple[str, ...] = ()  # environment variables given a fresh random value
 
     @classmethod
     def from_job(cls, job: JobSpec, job_dir: Path) -> ServicesSpec:
@@ -76,6 +80,7 @@ class ServicesSpec:
             services=job.services.names,
             upstreams=job.services.upstreams,
             worker_module=job.services.worker or None,
+            secrets=job.services.secrets,
             run_dir=job_dir,
             isolated=job.learner_uid is not None,
         )
@@ -92,6 +97,7 @@ class Services:
         self.upstreams: list[Upstream] = []
         self.worker: Worker | None = None
         self.env: dict[str, str] = {}
+        self.secrets: dict[str, str] = {}
         self._started = False
         self._error: ServiceError | None = None
         self._scratch: Path | None = None
@@ -115,6 +121,8 @@ class Services:
     def _start(self) -> dict[str, str]:
         names = self.spec.services
         env: dict[str, str] = {}
+        self.secrets = fresh_secrets(self.spec.secrets)
+        env.update(self.secrets)
         if not self.spec.isolated and ("postgres" in names):
             self._scratch = Path(tempfile.mkdtemp(prefix="sandbox-services-"))
         if "clock" in names:
@@ -162,6 +170,11 @@ class Services:
                 service.stop()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def fresh_secrets(names: tuple[str, ...]) -> dict[str, str]:
+    """A new random value for each declared secret: 32 random bytes, URL-safe base64."""
+    return {name: secrets.token_urlsafe(32) for name in names}
 
 
 def _collect(service: Redis | Postgres | None, failures: list[ServiceError]) -> None:
@@ -253,6 +266,19 @@ def clock(request: pytest.FixtureRequest, app: LearnerApp) -> Clock:
     services.start()
     assert services.clock is not None
     return services.clock
+
+
+@pytest.fixture(scope="session")
+def app_secrets(request: pytest.FixtureRequest, app: LearnerApp) -> dict[str, str]:
+    """The values of the exercise's `secrets` in the app's environment, fresh each run."""
+    services = services_of(request.config)
+    if not services.spec.secrets:
+        raise ServiceError(
+            "this grader uses the app_secrets fixture but exercise.toml declares no secrets: "
+            'add secrets = ["SECRET_KEY"]'
+        )
+    services.start()
+    return dict(services.secrets)
 
 
 @pytest.fixture
