@@ -1,14 +1,33 @@
-"""CI's question: does every reference solution score full marks, and every starter less?"""
+"""CI's question: does every reference solution score full marks, and every starter less?
+
+And, for an author: does every golden example get the outcome it expects (`sandbox.examples`),
+and, with `mutants`, how many of the reference's seeded faults does the grader catch
+(`sandbox.mutants`)? All jobs of all exercises share one pool of `jobs` workers.
+"""
 
 from __future__ import annotations
 
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from sandbox import examples as examples_mod
+from sandbox import mutants as mutants_mod
+from sandbox.examples import ExampleOutcome
 from sandbox.exercises import Exercise
+from sandbox.mutants import MutantOutcome, MutationReport
 from sandbox.results import Result, Status
 from sandbox.runners import Job, Runner
+
+
+@dataclass(frozen=True)
+class MutantOptions:
+    """`verify --mutants`: a seed for the sample, and at most `limit` mutants per exercise."""
+
+    seed: int = 0
+    limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -16,6 +35,8 @@ class Verification:
     exercise: Exercise
     solution: Result
     starter: Result
+    examples: tuple[ExampleOutcome, ...] = ()
+    mutation: MutationReport | None = None
 
     @property
     def solution_ok(self) -> bool:
@@ -27,7 +48,15 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        return self.solution_ok and self.starter_ok
+        return not self.problems()
+
+    @property
+    def infrastructure(self) -> bool:
+        """Could we not grade something (ours, not the exercise's)?"""
+        results = [self.solution, self.starter, *(o.result for o in self.examples)]
+        if self.mutation:
+            results += [o.result for o in self.mutation.outcomes]
+        return any(r.infrastructure for r in results)
 
     def problems(self) -> list[str]:
         out = []
@@ -46,18 +75,53 @@ class Verification:
                 f"exercise.toml says points = {self.exercise.points:g} but the grader's tests "
                 f"add up to {self.solution.max_score:g}"
             )
+        for outcome in self.examples:
+            out += outcome.problems()
+        if self.mutation and self.solution_ok:  # mutants of a failing solution measure nothing
+            out += self.mutation.problems()
         return out
 
 
-def verify(exercises: list[Exercise], runner: Runner, jobs: int = 2) -> list[Verification]:
-    work = [
-        Job(ex, folder, f"{ex.slug}/{folder.name}")
-        for ex in exercises
-        for folder in (ex.solution, ex.starter)
-    ]
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = list(pool.map(runner.run, work))
-    return [Verification(ex, results[2 * i], results[2 * i + 1]) for i, ex in enumerate(exercises)]
+def verify(
+    exercises: list[Exercise],
+    runner: Runner,
+    jobs: int = 2,
+    *,
+    mutants: MutantOptions | None = None,
+) -> list[Verification]:
+    """Grade every solution, starter and golden example (and mutants, when asked) in one pool."""
+    with tempfile.TemporaryDirectory(prefix="sandbox-mutants-") as tmp:
+        work: list[Job] = []
+        plans = []
+        for ex in exercises:
+            golden = examples_mod.load(ex)
+            seeded: list[mutants_mod.Mutant] = []
+            generated = 0
+            work += [Job(ex, ex.solution, f"{ex.slug}/solution")]
+            work += [Job(ex, ex.starter, f"{ex.slug}/starter")]
+            work += [Job(ex, e.folder, f"{ex.slug}/examples/{e.name}") for e in golden]
+            if mutants is not None:
+                seeded, generated = mutants_mod.generate(
+                    ex.solution, seed=mutants.seed, limit=mutants.limit
+                )
+                for i, mutant in enumerate(seeded):
+                    folder = mutants_mod.materialize(
+                        ex.solution, mutant, Path(tmp) / ex.slug / f"mutant-{i:04d}"
+                    )
+                    work.append(Job(ex, folder, f"{ex.slug}/mutant-{i:04d}"))
+            plans.append((ex, golden, seeded, generated))
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            results = iter(list(pool.map(runner.run, work)))
+    checks = []
+    for ex, golden, seeded, generated in plans:
+        solution, starter = next(results), next(results)
+        outcomes = tuple(ExampleOutcome(e, next(results)) for e in golden)
+        report = None
+        if mutants is not None:
+            graded = tuple(MutantOutcome(m, next(results)) for m in seeded)
+            report = MutationReport(mutants.seed, generated, graded)
+        checks.append(Verification(ex, solution, starter, outcomes, report))
+    return checks
 
 
 def as_document(checks: list[Verification]) -> dict[str, Any]:
@@ -79,6 +143,8 @@ def as_document(checks: list[Verification]) -> dict[str, Any]:
                 "problems": c.problems(),
                 "solution": brief(c.solution),
                 "starter": brief(c.starter),
+                "examples": [o.as_document() for o in c.examples],
+                "mutation": c.mutation.as_document() if c.mutation else None,
             }
             for c in checks
         ],

@@ -9,10 +9,15 @@ directory). The grader opens that file read-only while the app runs and:
   (customer_id, status) and needs no temp B-tree for ORDER BY;
 * reads PRAGMA index_info to check the index's columns and their order.
 
-Partial credit (of 15): the starter (no index) scores 8; an index on customer_id alone 10 (it
-SEARCHes, but filters status row by row and sorts in a temp B-tree); (customer_id, status) 11;
-(customer_id, created_at) 12; (customer_id, status, created_at), in either order of the first
-two, 15. Indexes that SQLite walks end to end (created_at) or that barely narrow (status) score 8.
+Partial credit (of 16): the starter (no index) scores 9; an index on customer_id alone 11 (it
+SEARCHes, but filters status row by row and sorts in a temp B-tree); (customer_id, status) 12;
+(customer_id, created_at) 13; (customer_id, status, created_at), in either order of the first
+two, 16. Indexes that SQLite walks end to end (created_at) or that barely narrow (status) score 9.
+
+Mutants (`sandbox verify add-index --mutants`) that survive are equivalent: the wording of the
+400 messages; /debug/plan's sample customer and status (every customer and status get the same
+plan); a removed conn.close() (CPython closes a connection nobody references); `rand() < 0.05`
+-> `<=` (equal only if random() returns exactly 0.05; SEED_FINGERPRINT shows the data unchanged).
 """
 
 from __future__ import annotations
@@ -28,6 +33,21 @@ from sandbox.grading import describe, open_sqlite_readonly
 STATUSES = ("pending", "paid", "shipped", "delivered", "cancelled")
 COLUMNS = ("id", "customer_id", "status", "created_at", "total_cents")
 MIN_ROWS = 100_000
+# Aggregates over the starter's deterministic seed (db.py, _seed): the README says to keep it.
+SEED_FINGERPRINT = {
+    "orders": 120_000,
+    "sum of ids": 7_200_060_000,
+    "sum of customer ids": 56_939_801,
+    "sum of total_cents": 3_015_090_101,
+    "first created_at": "2023-01-01T00:21:29Z",
+    "last created_at": "2024-12-30T23:42:54Z",
+    "orders of wholesale customers (ids 1..20)": 8_286,
+    "pending": 11_929,
+    "paid": 18_053,
+    "shipped": 23_933,
+    "delivered": 60_052,
+    "cancelled": 6_033,
+}
 
 # The canonical query, exactly as README.md documents it (and as db.py runs it).
 CANONICAL_SQL = (
@@ -217,9 +237,21 @@ def orders_of(r, shown: str) -> list:
 # -- the data and the API ------------------------------------------------------------------------
 
 
+def seed_fingerprint(shop: sqlite3.Connection) -> dict:
+    row = shop.execute(
+        "SELECT COUNT(*), SUM(id), SUM(customer_id), SUM(total_cents), MIN(created_at), "
+        "MAX(created_at), SUM(customer_id <= 20) FROM orders"
+    ).fetchone()
+    keys = [k for k in SEED_FINGERPRINT if k not in STATUSES]
+    found = dict(zip(keys, tuple(row), strict=True))
+    counts = dict(shop.execute("SELECT status, COUNT(*) FROM orders GROUP BY status").fetchall())
+    found.update({status: counts.get(status, 0) for status in STATUSES})
+    return found
+
+
 @pytest.mark.points(1)
 def test_orders_table_still_holds_all_the_data(shop):
-    """The orders table still holds the 100,000+ seeded rows."""
+    """The orders table still holds the starter's 120,000 seeded rows, unchanged."""
     (count,) = shop.execute("SELECT COUNT(*) FROM orders").fetchone()
     assert count >= MIN_ROWS, (
         f"shop.db holds {count} orders; expected at least {MIN_ROWS:,}. The point of this "
@@ -235,6 +267,16 @@ def test_orders_table_still_holds_all_the_data(shop):
     assert set(STATUSES) <= present, (
         f"shop.db has orders with statuses {sorted(present)}; expected all of {list(STATUSES)}. "
         "Keep the seed data as the starter generates it."
+    )
+    found = seed_fingerprint(shop)
+    differs = [
+        f"{k}: {found[k]!r}, expected {v!r}" for k, v in SEED_FINGERPRINT.items() if found[k] != v
+    ]
+    assert not differs, (
+        "The orders in shop.db are not the starter's seed data ("
+        + "; ".join(differs)
+        + "). Keep _seed() and its parameters in db.py as they are; if you hand in a shop.db, "
+        "hand in one the unchanged app built (or none: the app builds it at start-up)."
     )
 
 
@@ -337,6 +379,33 @@ def test_unknown_customer_gets_an_empty_list(app, cases):
             'expected 200 with a JSON object whose "orders" is [] (the endpoint filters orders; '
             "it does not look customers up, so an unknown customer is not a 404)."
         )
+
+
+@pytest.mark.points(1)
+def test_debug_plan_shows_the_real_plan(app, shop):
+    """GET /debug/plan answers the query and the plan SQLite really uses for it."""
+    r = app.get("/debug/plan")
+    try:
+        body = r.json()
+    except ValueError:
+        body = None
+    assert r.status_code == 200 and isinstance(body, dict), (
+        f'GET /debug/plan returned {describe(r)}; expected 200 with {{"query": …, "plan": […]}}'
+    )
+    query = " ".join(CANONICAL_SQL.split())
+    assert body.get("query") == query, (
+        f"GET /debug/plan answered query={body.get('query')!r}; expected the endpoint's query, "
+        f"on one line: {query!r}. Keep ORDERS_FOR_CUSTOMER_SQL and the route as they are."
+    )
+    want = [
+        row["detail"]
+        for row in shop.execute("EXPLAIN QUERY PLAN " + CANONICAL_SQL, (42, "shipped", 20))
+    ]
+    assert body.get("plan") == want, (
+        f"GET /debug/plan answered plan={body.get('plan')!r}; SQLite's EXPLAIN QUERY PLAN of the "
+        f"query for customer 42, status 'shipped' says {want!r}. Keep query_plan() in db.py as "
+        "it is: it is how you see what your index changes."
+    )
 
 
 # -- the index -----------------------------------------------------------------------------------

@@ -3,6 +3,11 @@
 Contract (see exercises/http-handler/README.md): GET /items, GET /items/<id>, POST /items with
 validation, 201 + Location on create, JSON error bodies {"error": "..."} for every error status
 (400, 404, 405), and Content-Type application/json on every response.
+
+Mutants (`sandbox verify http-handler --mutants`) that survive are equivalent: the first new id
+one higher (ids stay unique; the README promises no numbering); an error message's wording; the
+validator's default quantity 1 -> 2 (it is only compared with >= 1); `return None` -> `return ''`
+(both falsy); get_json(silent=False) (Flask then answers 400 or 415, both allowed).
 """
 
 import json
@@ -14,6 +19,12 @@ import pytest
 from sandbox.grading import describe
 
 ERROR_SHAPE = 'a JSON body {"error": "..."}'
+# The starter's seeds, which the README says to keep: a listing without them is not the same API.
+SEEDS = [
+    {"id": 1, "name": "milk", "quantity": 2},
+    {"id": 2, "name": "bread", "quantity": 1},
+    {"id": 3, "name": "coffee", "quantity": 1},
+]
 
 # What a Location header may look like: a path, or an absolute URL on any host.
 LOCATION = re.compile(r"^(?:https?://[^/\s]+)?(/items/(\d+))/?$")
@@ -160,14 +171,21 @@ def create_item(app, payload, *, require_201=True):
 
 @pytest.mark.points(1)
 def test_list_returns_the_seeded_items(app):
-    """GET /items answers 200 with a JSON list of the items."""
+    """GET /items answers 200 with a JSON list of the items, the three seeds included."""
     items = list_items(app, check_items=True)
-    assert len(items) >= 2, (
-        f"GET /items returned {items!r}; expected the items seeded at start-up (keep the seeds)"
-    )
     ids = [item["id"] for item in items]
     assert len(ids) == len(set(ids)), (
         f"GET /items returned duplicate ids: {ids}; every item needs an id of its own"
+    )
+    missing = [
+        seed
+        for seed in SEEDS
+        if not any(all(item.get(k) == v for k, v in seed.items()) for item in items)
+    ]
+    assert not missing, (
+        f"GET /items returned {show(items)[:400]}; expected the seeded items "
+        f"{show(SEEDS)} among them, unchanged (missing: {show(missing)}). Keep the seeds "
+        f"the starter has: the other tests read and collide with them"
     )
 
 
@@ -210,10 +228,22 @@ def test_unknown_url_is_404_json(app):
 
 @pytest.mark.points(2)
 def test_create_returns_201_with_the_item(app):
-    """POST /items answers 201 Created with the new item; quantity defaults to 1."""
+    """POST /items answers 201 Created with a new item, under a new id; quantity defaults to 1."""
+    before = [item for item in list_items(app) if isinstance(item, dict)]
     first, _ = create_item(app, {"name": unique_name("eggs"), "quantity": 3})
     assert first["quantity"] == 3, (
         f'POST /items with "quantity": 3 answered {show(first)}; the item must keep quantity 3'
+    )
+    taken = [item for item in before if item.get("id") == first["id"]]
+    assert not taken, (
+        f"POST /items answered {show(first)}, but id {first['id']} already belongs to "
+        f"{show(taken[0]) if taken else ''}; a new item needs an id no other item has"
+    )
+    after = list_items(app)
+    lost = [item for item in before if item not in after]
+    assert not lost, (
+        f"after POST /items created {show(first)}, GET /items no longer lists {show(lost)} as "
+        f"it was; creating an item must leave the others untouched"
     )
     payload = {"name": unique_name("tea")}
     second, _ = create_item(app, payload)
@@ -224,6 +254,16 @@ def test_create_returns_201_with_the_item(app):
     assert second["id"] != first["id"], (
         f"two POSTs answered the same id {first['id']}: {show(first)} and {show(second)}; "
         f"every new item needs a new id"
+    )
+    # The README lets a name be stored as sent or with its surrounding whitespace stripped.
+    name = unique_name("padded")
+    r = app.post("/items", json={"name": f"  {name}  "})
+    what = f"POST /items with body {show({'name': f'  {name}  '})}"
+    assert r.status_code == 201, f"{what} returned {brief(r)}; expected 201 Created"
+    padded = json_body(r, what)
+    assert isinstance(padded, dict) and padded.get("name") in (f"  {name}  ", name), (
+        f"{what} answered {show(padded)}; expected the name as sent, or with the spaces around "
+        f"it stripped ({name!r})"
     )
 
 
@@ -329,6 +369,7 @@ def test_create_rejects_a_bad_name(app):
         {"quantity": 2},
         {"name": ""},
         {"name": "   "},
+        {"name": "\t\n "},
         {"name": None},
         {"name": 42},
         {"name": ["milk"]},
@@ -345,7 +386,22 @@ def test_create_rejects_a_bad_quantity(app):
         (f"body {show(b)}", {"json": b})
         for b in ({"name": unique_name("bad-qty"), "quantity": q} for q in quantities)
     ]
-    fail_if_any(check_rejected(app, cases), len(cases))
+    problems = check_rejected(app, cases)
+    # 3.0 is a JSON number with a fraction part: rejecting it and accepting it as 3 are both fine.
+    payload = {"name": unique_name("three"), "quantity": 3.0}
+    r = app.post("/items", json=payload)
+    if r.status_code == 201:
+        item = json_body(r, f"POST /items with body {show(payload)}")
+        if not (isinstance(item, dict) and is_whole_number(item.get("quantity"))):
+            problems.append(
+                f"POST /items with body {show(payload)} answered {show(item)}; accepting 3.0 is "
+                f"fine, but then store the whole number 3, not 3.0"
+            )
+    else:
+        problem = check_json_error(r, f"POST /items with body {show(payload)}", (400,))
+        if problem:
+            problems.append(problem + " (or 201 with quantity 3)")
+    fail_if_any(problems, len(cases) + 1)
 
 
 @pytest.mark.points(2)
@@ -374,7 +430,22 @@ def test_create_rejects_a_body_that_is_not_a_json_object(app):
         ),
     ]
     problems += check_rejected(app, other_types, expected_statuses=(400, 415))
-    fail_if_any(problems, len(cases) + len(other_types))
+    # A JSON object without a Content-Type: rejecting it (400/415) and parsing it are both fine.
+    name = unique_name("untyped")
+    what = f'POST /items with the body \'{{"name": "{name}"}}\' and no Content-Type'
+    before = len(list_items(app))
+    r = app.post("/items", data=json.dumps({"name": name}).encode())
+    if r.status_code == 201:
+        item = json_body(r, what)
+        if not (isinstance(item, dict) and item.get("name") == name):
+            problems.append(f"{what} answered {show(item)}; expected the item it created")
+    else:
+        problem = check_json_error(r, what, (400, 415))
+        if problem is None and len(list_items(app)) != before:
+            problem = f"{what} answered an error but still added an item to GET /items"
+        if problem:
+            problems.append(problem + " (or 201 if you read it as JSON anyway)")
+    fail_if_any(problems, len(cases) + len(other_types) + 1)
 
 
 # --- methods ------------------------------------------------------------------------------

@@ -34,6 +34,9 @@ def register(add: AddCommand) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON report")
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML to FILE")
     p.add_argument("-j", "--jobs", type=int, help="parallel jobs (default: number of cores)")
+    p.add_argument("--mutants", action="store_true", help="also measure the grader with mutants")
+    p.add_argument("--seed", type=int, default=0, help="which mutants --max-mutants samples")
+    p.add_argument("--max-mutants", type=int, metavar="N", help="at most N mutants per exercise")
     common.runner_options(p)
 
     p = add(
@@ -111,16 +114,24 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from sandbox.verify import as_document, verify
+    from sandbox.lint import lint, lint_all
+    from sandbox.verify import MutantOptions, as_document, verify
 
-    chosen = [exercises.load(s) for s in args.slugs] if args.slugs else exercises.load_all()
+    learning = exercises.load_path()
+    if args.slugs:
+        chosen = [exercises.load(s, learning=learning) for s in args.slugs]
+        problems = [p for e in chosen for p in lint(e, learning)]
+    else:
+        chosen = exercises.load_all()
+        problems = lint_all(chosen, learning)
     runner = common.make_runner(args)
     jobs = args.jobs or os.cpu_count() or 1
+    mutants = MutantOptions(args.seed, args.max_mutants) if args.mutants else None
     if args.json:
-        checks = verify(chosen, runner, jobs=jobs)
+        checks = verify(chosen, runner, jobs=jobs, mutants=mutants)
     else:
         with common.err_console().status(f"verifying {len(chosen)} exercises…"):
-            checks = verify(chosen, runner, jobs=jobs)
+            checks = verify(chosen, runner, jobs=jobs, mutants=mutants)
     if args.junit:
         from sandbox.reports.junit import to_junit
 
@@ -131,14 +142,22 @@ def cmd_verify(args: argparse.Namespace) -> int:
         ]
         Path(args.junit).write_text(to_junit(suites), encoding="utf-8")
     if args.json:
-        print(json.dumps(as_document(checks), indent=2))
+        doc = as_document(checks)
+        doc["lint"] = [str(p) for p in problems]
+        doc["ok"] = doc["ok"] and not problems
+        print(json.dumps(doc, indent=2))
     else:
         from sandbox.reports.terminal import render_verify
 
         render_verify(common.console(), checks)
-    if any(r.infrastructure for c in checks for r in (c.solution, c.starter)):
+        console = common.console()
+        for problem in problems:
+            console.print(f"[red]✗ lint:[/] {common.escape(str(problem))}", soft_wrap=True)
+        if not problems:
+            console.print(f"[green]✓[/] lint: {len(chosen)} exercises meet the standard's shape")
+    if any(c.infrastructure for c in checks):
         return INFRA
-    return OK if all(c.ok for c in checks) else BELOW
+    return OK if all(c.ok for c in checks) and not problems else BELOW
 
 
 def cmd_grade(args: argparse.Namespace) -> int:

@@ -140,19 +140,29 @@ def render_list(
 
 def render_verify(console: Console, checks: list[Verification]) -> None:
     table = Table(title="Verification: solutions must score full marks, starters less")
-    for col in ("exercise", "solution", "starter", "ok"):
+    measured = any(c.mutation for c in checks)
+    for col in ("exercise", "solution", "starter", "examples", *(["mutants"] if measured else [])):
         table.add_column(col)
+    table.add_column("ok")
     for c in checks:
-        table.add_row(
+        good = sum(1 for o in c.examples if not o.problems())
+        row = [
             c.exercise.slug,
             f"{status_text(c.solution.status)} {c.solution.score:g}/{c.solution.max_score:g}",
             f"{status_text(c.starter.status)} {c.starter.score:g}/{c.starter.max_score:g}",
-            "[green]✓[/]" if c.ok else "[red]✗[/]",
-        )
+            f"{good}/{len(c.examples)} as expected" if c.examples else "[dim]none[/]",
+        ]
+        if measured:
+            m = c.mutation
+            row.append(f"{m.caught}/{m.tested} caught ({m.score:.0%})" if m else "–")
+        table.add_row(*row, "[green]✓[/]" if c.ok else "[red]✗[/]")
     console.print(table)
     for c in checks:
         for problem in c.problems():
             console.print(f"[red]✗ {c.exercise.slug}:[/] {escape(problem)}")
+        if c.mutation and c.mutation.survivors and c.mutation.ok:
+            for mutant in c.mutation.survivors:
+                console.print(f"[yellow]survivor {c.exercise.slug}:[/] {escape(str(mutant))}")
 
 
 def render_images(console: Console, states: list[ImageState]) -> None:

@@ -169,7 +169,7 @@ class DockerRunner:
         with self._lock:
             self._warm.add(container)
         try:
-            stdin = self._start(container)
+            stdin = self._start(container, exercise.limits)
         except RunnerError:
             self.discard(Warm(exercise, container, None, time.monotonic()))
             raise
@@ -217,7 +217,7 @@ class DockerRunner:
                 self._active.add(container)
         try:
             if warm is None:
-                stdin = self._start(container)
+                stdin = self._start(container, job.exercise.limits)
             return self._grade(job, container, stdin, archive, nonce, started)
         finally:
             with self._lock:
@@ -239,7 +239,7 @@ class DockerRunner:
         archive = job_archive(job, spec)
         container = self._create(job.exercise, "run", SERVE_COMMAND, port=port)
         try:
-            stdin = self._start(container)
+            stdin = self._start(container, job.exercise.limits)
             raw = getattr(stdin, "_sock", stdin)
             raw.sendall(archive)
             raw.close()
@@ -312,8 +312,12 @@ class DockerRunner:
                 f"Docker could not create a grading container: {_short(exc)}"
             ) from None
 
-    def _start(self, container: Container) -> Any:
-        """Attach to the grader's stdin, then start it; the attached socket is returned."""
+    def _start(self, container: Container, limits: Limits) -> Any:
+        """Attach to the grader's stdin, then start it; the attached socket is returned.
+
+        The job is sent on that socket only after this returns, so the per-container TCP limit
+        set here is in force before any learner code exists.
+        """
         try:
             stdin = self.client.api.attach_socket(
                 str(container.id), params={"stdin": 1, "stream": 1}
@@ -323,6 +327,8 @@ class DockerRunner:
             raise RunnerError(
                 f"Docker could not start the grading container: {_short(exc)}"
             ) from None
+        if self.isolation == "runc":
+            cap_tcp_memory(str(container.id), limits)
         return stdin
 
     def _grade(
@@ -367,6 +373,34 @@ class DockerRunner:
             else f"(container exit code {state.get('ExitCode')})\n{truncate(_logs(container), 1500)}",
         )
         return finalize(job, result, end, runner=self.label, image=self.image)
+
+
+TCP_CGROUP_FILES = (
+    "/sys/fs/cgroup/memory/docker/{id}/memory.kmem.tcp.limit_in_bytes",  # cgroupfs driver
+    "/sys/fs/cgroup/memory/system.slice/docker-{id}.scope/memory.kmem.tcp.limit_in_bytes",
+)
+
+
+def cap_tcp_memory(container_id: str, limits: Limits) -> bool:
+    """cgroup v1 charges socket buffers to no memory cgroup, and Docker 20.10 never sets the
+    cgroup's own TCP limit (KernelMemoryTCP is accepted and ignored): set it here, to half the
+    job's memory, so pids x nofile x buffers cannot take host memory. False where there is no
+    such file (cgroup v2 charges sockets to the memory limit; a remote engine; gVisor)."""
+    value = str(limits.memory_mb * 2**20 // 2)
+    for pattern in TCP_CGROUP_FILES:
+        path = pattern.format(id=container_id)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            os.write(fd, value.encode())
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+    return False
 
 
 def _parse(document: str | None) -> Result | None:

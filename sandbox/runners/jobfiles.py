@@ -83,9 +83,10 @@ def job_archive(job: Job, spec: JobSpec) -> bytes:
             _add_file(tar, f"submission/{rel}", path, 0o644)
         _add_dir(tar, "grader", 0o700 if private else 0o755)
         for path in sorted(job.exercise.grader_dir.rglob("*")):
-            if path.is_symlink() or "__pycache__" in path.parts:
-                continue
             rel = path.relative_to(job.exercise.grader_dir).as_posix()
+            # examples/ holds golden submissions for `verify`: trusted, never in the container.
+            if path.is_symlink() or "__pycache__" in path.parts or rel.split("/")[0] == "examples":
+                continue
             if path.is_dir():
                 _add_dir(tar, f"grader/{rel}", 0o700 if private else 0o755)
             elif path.is_file():

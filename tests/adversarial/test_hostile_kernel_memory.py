@@ -88,3 +88,20 @@ def test_socket_buffers_cannot_take_host_memory_past_the_limit(
     assert growth["slab"] < limit, f"host slab grew by {growth['slab'] / 2**20:.0f} MB"
     assert growth["tcp"] < limit, f"host TCP memory grew by {growth['tcp'] / 2**20:.0f} MB"
     assert growth["udp"] < limit, f"host UDP memory grew by {growth['udp'] / 2**20:.0f} MB"
+
+
+def test_tcp_buffers_across_processes_are_bounded_per_container(
+    grade: Grade, http_handler: Exercise
+) -> None:
+    """The sum over processes: only a per-container TCP limit (memory.kmem.tcp on cgroup v1,
+    set by the runner before the job arrives) bounds pids x nofile x buffers."""
+    result, growth = _grade_watching_the_host(grade, "tcp-buffers-forked")
+    told = next((t.output for t in result.tests if "kernel-memory" in t.output), "")
+    print(
+        f"tcp-buffers-forked: host TCP +{growth['tcp'] / 2**20:.0f} MB; the app said: {told[-300:]}"
+    )
+    assert "processes started" in told, told[-500:]
+    limit = http_handler.limits.memory_mb * 2**20
+    if Path("/sys/fs/cgroup/memory").is_dir():  # cgroup v1: the runner set the container's cap
+        assert f"tcp limit {limit // 2}" in told, told[-500:]
+    assert growth["tcp"] < limit, f"host TCP memory grew by {growth['tcp'] / 2**20:.0f} MB"

@@ -14,7 +14,7 @@ from sandbox import exercises
 from sandbox.results import Result, Status, TestStatus
 from sandbox.runners import Job
 from sandbox.runners.docker import DockerRunner
-from sandbox.verify import verify
+from sandbox.verify import MutantOptions, verify
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "submissions"
 
@@ -24,9 +24,19 @@ pytestmark = pytest.mark.docker
 def test_every_solution_scores_full_marks_and_every_starter_less(
     docker_runner: DockerRunner,
 ) -> None:
-    checks = verify(exercises.load_all(), docker_runner, jobs=2)
+    """The whole `verify`: solutions, starters, golden examples and a sample of the mutants.
+
+    The sample (10 per exercise, seed 0) keeps this to about a minute; the full measure is
+    `sandbox verify --mutants` (340 mutants, about 8 minutes at -j 2).
+    """
+    checks = verify(
+        exercises.load_all(), docker_runner, jobs=2, mutants=MutantOptions(seed=0, limit=10)
+    )
     assert len(checks) >= 4
     for check in checks:
+        assert check.ok, (check.exercise.slug, check.problems())
+        assert len(check.examples) >= 5, check.exercise.slug
+        assert check.mutation is not None and check.mutation.tested == 10
         assert check.solution.status is Status.PASS, (check.exercise.slug, check.solution.message)
         assert check.solution.score == check.exercise.points == check.solution.max_score
         assert check.starter.status is Status.FAIL, (check.exercise.slug, check.starter.message)

@@ -36,3 +36,12 @@ def test_write_rewrites_only_what_drifted(sandbox_home: Path) -> None:
 def test_a_readme_without_markers_is_refused() -> None:
     with pytest.raises(ValueError, match="no catalog markers"):
         catalog.with_section("# no markers\n", [], exercises.load_path(REPO))
+
+
+def test_every_exercise_of_the_catalog_meets_the_standard_s_shape() -> None:
+    """The lint that `sandbox verify` runs, over the whole catalog: README sections, points,
+    hints, described tests, topics, the path, examples."""
+    from sandbox.lint import lint_all
+
+    problems = lint_all(exercises.load_all(REPO), exercises.load_path(REPO))
+    assert problems == [], "\n".join(str(p) for p in problems)

@@ -113,6 +113,16 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
     assert info.value.code == 2
 
 
+@pytest.fixture
+def lint_clean(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo exercise is not a whole exercise (no README sections, no examples): tests of
+    verify's grading leave the lint out; test_verify_lints_* covers it."""
+    import sandbox.lint
+
+    monkeypatch.setattr(sandbox.lint, "lint", lambda exercise, learning: [])
+    monkeypatch.setattr(sandbox.lint, "lint_all", lambda exercises, learning: [])
+
+
 # -- check ---------------------------------------------------------------------------------------
 
 
@@ -305,6 +315,7 @@ def verify_responder(
 @pytest.mark.parametrize(("starter_score", "ok", "code"), [(1, True, 0), (3, False, 1)])
 def test_verify_json(
     sandbox_home: Path,
+    lint_clean: None,
     use_runner: Callable[..., FakeRunner],
     make_result: Callable[..., Result],
     capsys: pytest.CaptureFixture[str],
@@ -335,8 +346,29 @@ def test_verify_infrastructure_failure_exits_3(
     assert cli.main(["verify", "--json"]) == 3
 
 
+def test_verify_mutants_flags_reach_the_library(
+    sandbox_home: Path,
+    lint_clean: None,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (sandbox_home / "exercises" / "demo" / "solution" / "app.py").write_text(
+        "from flask import Flask\n\napp = Flask(__name__)\nA, B, C = 1, 2, 3\n"
+    )
+    runner = use_runner(verify_responder(make_result, 1))  # every mutant at 1/3: caught
+
+    assert cli.main(["verify", "--json", "--mutants", "--seed", "5", "--max-mutants", "2"]) == 0
+
+    mutation = json.loads(capsys.readouterr().out)["exercises"][0]["mutation"]
+    assert (mutation["seed"], mutation["tested"], mutation["caught"]) == (5, 2, 2)
+    assert mutation["generated"] == 5 and mutation["survivors"] == []
+    assert sum(1 for j in runner.jobs if "/mutant-" in j.submission_id) == 2
+
+
 def test_verify_named_slugs_only(
     sandbox_home: Path,
+    lint_clean: None,
     exercise_factory: Callable[..., Path],
     use_runner: Callable[..., FakeRunner],
     make_result: Callable[..., Result],
@@ -351,6 +383,7 @@ def test_verify_named_slugs_only(
 
 def test_verify_writes_junit(
     sandbox_home: Path,
+    lint_clean: None,
     tmp_path: Path,
     use_runner: Callable[..., FakeRunner],
     make_result: Callable[..., Result],
@@ -611,3 +644,24 @@ def test_the_solution_opens_after_a_pass_or_with_force_which_is_noted(
     Progress.load().record(exercises.load("demo"), make_result(Status.PASS, 3, 3), found)
     assert cli.main(["solution", str(ws)]) == 0
     assert "app = Flask(__name__)" in capsys.readouterr().out
+
+
+def test_verify_lints_and_fails_naming_the_file_and_section(
+    sandbox_home: Path,
+    use_runner: Callable[..., FakeRunner],
+    make_result: Callable[..., Result],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_runner(
+        lambda job: make_result(
+            Status.PASS if "solution" in str(job.submission_id) else Status.FAIL,
+            3 if "solution" in str(job.submission_id) else 1,
+            3,
+        )
+    )
+    code = cli.main(["verify", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1 and doc["ok"] is False
+    readme = str(sandbox_home / "exercises" / "demo" / "README.md")
+    assert f"{readme}: ## Goal: missing section (the README is the contract)" in doc["lint"]
+    assert any("hints: has 2; write 3–4" in p for p in doc["lint"])

@@ -188,6 +188,18 @@ def test_grader_pycache_is_skipped(demo: Exercise, submission: Path) -> None:
     assert not any(n.startswith("grader/__pycache__") for n in names)
 
 
+def test_golden_examples_never_enter_the_container(demo: Exercise, submission: Path) -> None:
+    """graders/<slug>/examples/ is for `sandbox verify` on the host only."""
+    golden = demo.grader_dir / "examples" / "bug-one"
+    golden.mkdir(parents=True)
+    (golden / "app.py").write_text("GOLDEN = True\n")
+    (demo.grader_dir / "examples" / "examples.toml").write_text('[bug-one]\nexpected = "loses"\n')
+    (demo.grader_dir / "helpers" / "examples.py").write_text("# a helper module may be so named\n")
+    names = set(members(archive(demo, submission)))
+    assert not any(n.startswith("grader/examples") for n in names), names
+    assert "grader/helpers/examples.py" in names and "grader/test_x.py" in names
+
+
 def test_grader_file_contents_are_copied(demo: Exercise, submission: Path) -> None:
     data = archive(demo, submission)
     assert read(data, "grader/test_x.py") == (demo.grader_dir / "test_x.py").read_bytes()

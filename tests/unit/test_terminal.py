@@ -153,6 +153,31 @@ def test_render_verify_shows_each_slug_and_the_problems(
     assert "✗ demo:" not in out
 
 
+def test_render_verify_shows_examples_mutants_and_survivors(
+    demo: Exercise, make_result: Callable[..., Result]
+) -> None:
+    from sandbox.examples import Example, ExampleOutcome, Expected
+    from sandbox.mutants import Mutant, MutantOutcome, MutationReport
+
+    good = Example("good", demo.root, Expected.FULL)
+    caught = [
+        MutantOutcome(Mutant("app.py", i, 0, f"fault {i}", ""), make_result(Status.FAIL, 1, 3))
+        for i in range(9)
+    ]
+    survivor = MutantOutcome(Mutant("app.py", 42, 0, "`<` → `<=`", ""), make_result())
+    check = Verification(
+        demo,
+        make_result(Status.PASS, 3, 3),
+        make_result(Status.FAIL, 1, 3),
+        (ExampleOutcome(good, make_result(Status.PASS, 3, 3)),),
+        MutationReport(0, 12, (*caught, survivor)),
+    )
+    out = render(terminal.render_verify, [check])
+    assert "1/1 as expected" in out
+    assert "9/10 caught (90%)" in out
+    assert "survivor demo: app.py:42: `<` → `<=`" in out
+
+
 def test_render_list_shows_best_scores_and_states(demo: Exercise) -> None:
     started = Progress({"demo": {"best_score": 2.0}})
     out = render(terminal.render_list, [demo], started)

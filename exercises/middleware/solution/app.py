@@ -43,10 +43,9 @@ def start_request():
 def finish_request(response):
     # after_request runs for every response Flask builds, error responses included (a 404
     # from routing, a 500 built by the error handler), so this is the one place to log.
-    # (If before_request never ran, e.g. another hook before it failed, still answer sanely.)
-    request_id = g.get("request_id") or uuid.uuid4().hex
-    started = g.get("started")
-    duration_ms = (time.perf_counter() - started) * 1000 if started is not None else 0.0
+    # before_request has run for each of them: routing errors surface after it.
+    request_id = g.request_id
+    duration_ms = (time.perf_counter() - g.started) * 1000
 
     response.headers[REQUEST_ID_HEADER] = request_id
     response.headers[RESPONSE_TIME_HEADER] = f"{duration_ms:.1f}"
