@@ -163,10 +163,13 @@ def test_a_note_is_created_and_listed(site, checks):
 @pytest.mark.points(1)
 def test_an_invalid_note_is_refused(site, checks):
     """POST …/notes without a non-empty string "text" answers 400 with a JSON error."""
-    for body in ({}, {"text": ""}, {"text": 42}, ["text"]):
-        with checks.case(f"POST /api/notes with {body!r}"):
-            r = site.post("/api/notes", json=body)
-            expect.status(r, 400, why="a note needs a non-empty string text")
+    bodies = [{"json": b} for b in ({}, {"text": ""}, {"text": 42}, ["text"])]
+    bodies.append({"data": "hello", "headers": {"Content-Type": "text/plain"}})
+    for kw in bodies:
+        shown = repr(kw["json"]) if "json" in kw else "the text/plain body 'hello'"
+        with checks.case(f"POST /api/notes with {shown}"):
+            r = site.post("/api/notes", **kw)
+            expect.status(r, 400, why="a note needs a JSON object with a non-empty string text")
             expect.json_object(r, "error")
 
 

@@ -119,13 +119,41 @@ def other_output(app, mark, limit=600):
 
 
 @pytest.mark.points(1)
-def test_working_routes_still_work(app):
-    """GET /accounts/acc-1 and a valid POST /transfers still answer 200 and 201."""
-    r = app.get("/accounts/acc-1")
-    expect.status(r, 200, why="error handling must not break the routes that work")
-    expect.json_object(r, "id", "owner", "balance")
-    r = app.post("/transfers", json={"from": "acc-1", "to": "acc-2", "amount": 1})
-    expect.status(r, 201, why="error handling must not break the routes that work")
+def test_working_routes_still_work(app, checks):
+    """The routes that work still do: accounts, transfers (whole balance too), the export."""
+    accounts = {"acc-1": ("ada", 100), "acc-2": ("grace", 20)}  # fresh: the app just started
+    for account_id, (owner, balance) in accounts.items():
+        with checks.case(f"GET /accounts/{account_id}"):
+            r = app.get(f"/accounts/{account_id}")
+            expect.status(r, 200, why="error handling must not break the routes that work")
+            got = expect.json_object(r, "id", "owner", "balance")
+            if (got["id"], got["owner"], got["balance"]) != (account_id, owner, balance):
+                expect.fail(
+                    r,
+                    f'{{"id": "{account_id}", "owner": "{owner}", "balance": {balance}}}',
+                    "the routes and their data stay as given",
+                )
+    for source, target, amount, after in (
+        ("acc-1", "acc-2", 1, (99, 21)),
+        ("acc-2", "acc-1", 21, (0, 120)),
+    ):
+        with checks.case(f"POST /transfers {amount} from {source} to {target}"):
+            r = app.post("/transfers", json={"from": source, "to": target, "amount": amount})
+            expect.status(r, 201, why="a transfer within the balance (all of it, too) succeeds")
+            got = expect.json_object(r, "source", "target")
+            balances = (got["source"].get("balance"), got["target"].get("balance"))
+            if balances != after:
+                expect.fail(
+                    r,
+                    f"balances {after[0]} and {after[1]} after the transfer",
+                    "the transfer route stays as given",
+                )
+    with checks.case("GET /exports/welcome.txt"):
+        r = app.get("/exports/welcome.txt")
+        expect.status(r, 200, why="exports/welcome.txt exists")
+        expect.header(r, "Content-Type", contains="text/plain")
+        if r.text.strip() != "Your export is ready.":
+            expect.fail(r, "the file's text, 'Your export is ready.'", "the route is given")
 
 
 @pytest.mark.points(1)
@@ -272,61 +300,108 @@ def test_two_crashes_log_under_their_own_ids(app):
             )
 
 
-DOMAIN_CASES = [
-    ("GET", "/accounts/{missing}", None, 404, "not_found"),
-    ("POST", "/transfers", {"from": "acc-1", "to": "acc-2", "amount": -5}, 400, "invalid_request"),
-    ("POST", "/transfers", {"from": "acc-1", "to": "{missing}", "amount": 1}, 404, "not_found"),
-    (
-        "POST",
-        "/transfers",
-        {"from": "acc-2", "to": "acc-1", "amount": 10**9},
-        409,
-        "insufficient_funds",
-    ),
-]
+NOT_A_DICT = "send a JSON object with from, to and amount"
+NOT_POSITIVE = "amount must be a positive integer"
 
 
-def domain_call(app, method, path, body, missing):
-    path = path.replace("{missing}", missing)
-    if body is not None:
-        body = {
-            k: (v.replace("{missing}", missing) if isinstance(v, str) else v)
-            for k, v in body.items()
-        }
-        return app.request(method, path, json=body)
-    return app.request(method, path)
+def balance_of(app, account_id):
+    return app.get(f"/accounts/{account_id}").json().get("balance")
+
+
+def domain_cases(app):
+    """(label, method, path, request kwargs, status, code, expected message) — built lazily."""
+    missing = unique("acc")
+    huge = 10**9
+    return [
+        (
+            "unknown account",
+            "GET",
+            f"/accounts/{missing}",
+            {},
+            404,
+            "not_found",
+            lambda: f"no account {missing!r}",
+        ),
+        (
+            "negative amount",
+            "POST",
+            "/transfers",
+            {"json": {"from": "acc-1", "to": "acc-2", "amount": -5}},
+            400,
+            "invalid_request",
+            lambda: NOT_POSITIVE,
+        ),
+        (
+            "zero amount",
+            "POST",
+            "/transfers",
+            {"json": {"from": "acc-1", "to": "acc-2", "amount": 0}},
+            400,
+            "invalid_request",
+            lambda: NOT_POSITIVE,
+        ),
+        (
+            "a JSON list",
+            "POST",
+            "/transfers",
+            {"json": [1]},
+            400,
+            "invalid_request",
+            lambda: NOT_A_DICT,
+        ),
+        (
+            "a body that is not JSON",
+            "POST",
+            "/transfers",
+            {"data": "nope", "headers": {"Content-Type": "text/plain"}},
+            400,
+            "invalid_request",
+            lambda: NOT_A_DICT,
+        ),
+        (
+            "unknown target account",
+            "POST",
+            "/transfers",
+            {"json": {"from": "acc-1", "to": missing, "amount": 1}},
+            404,
+            "not_found",
+            lambda: f"no account {missing!r}",
+        ),
+        (
+            "more than the balance",
+            "POST",
+            "/transfers",
+            {"json": {"from": "acc-2", "to": "acc-1", "amount": huge}},
+            409,
+            "insufficient_funds",
+            lambda: f"acc-2 has {balance_of(app, 'acc-2')}, needs {huge}",
+        ),
+    ]
 
 
 @pytest.mark.points(3)
 def test_domain_errors_map_to_their_4xx(app, checks):
     """NotFound → 404, InvalidRequest → 400, InsufficientFunds → 409, with code and message."""
-    for method, path, body, status, code in DOMAIN_CASES:
-        missing = unique("acc")
-        with checks.case(f"{method} {path} {body or ''} → {status}"):
-            r = domain_call(app, method, path, body, missing)
+    for label, method, path, kw, status, code, message in domain_cases(app):
+        with checks.case(f"{label}: {method} {path} → {status}"):
+            wanted = message()
+            r = app.request(method, path, **kw)
             got = error_body(r, status, code)
-            message = got.get("message")
-            if not isinstance(message, str) or not message:
+            if got.get("message") != wanted:
                 expect.fail(
                     r,
-                    '"message": the domain error\'s own message (str(error))',
-                    "a client error is explained to the client",
-                )
-            if code == "not_found" and missing not in message:
-                expect.fail(
-                    r,
-                    f"the domain error's message, which names {missing!r}",
-                    "send the domain error's own message, str(error)",
+                    f'"message": {wanted!r} (str(error) of the domain error)',
+                    "a client error is explained to the client, in its own words",
                 )
 
 
 @pytest.mark.points(1)
 def test_domain_errors_log_no_traceback(app, checks):
     """A 4xx domain error is the client's mistake: no "error" record with a traceback."""
-    for method, path, body, status, _code in DOMAIN_CASES[:2]:
-        with checks.case(f"{method} {path} → {status}"):
+    for label, method, path, kw, status, _code, _message in domain_cases(app)[:2]:
+        with checks.case(f"{label}: {method} {path} → {status}"):
             mark = app.output_mark()
-            r = domain_call(app, method, path, body, unique("acc"))
+            r = app.request(method, path, **kw)
             rid = r.headers.get(RID, "")
             time.sleep(0.2)
             bad = [
