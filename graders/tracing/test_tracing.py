@@ -75,6 +75,8 @@ def test_a_valid_traceparent_is_continued(app):
     trace_id, parent_id = ids()
     r = app.get("/ping", headers={"traceparent": traceparent(trace_id, parent_id)})
     expect.status(r, 200)
+    if expect.json_body(r) != {"pong": True}:
+        expect.fail(r, '{"pong": true}', "tracing must not change what the routes answer")
     got_trace, span_id, flags = answered(r)
     if got_trace != trace_id:
         expect.fail(
