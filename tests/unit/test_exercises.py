@@ -14,7 +14,16 @@ from sandbox.errors import ExerciseError, UsageError
 from sandbox.exercises import DIFFICULTIES, AppEntry, Exercise, Limits
 
 REPO = Path(__file__).resolve().parents[2]
-REAL_SLUGS = ["http-handler", "add-index", "hash-passwords", "middleware"]  # path order
+REAL_SLUGS = [
+    "http-handler",
+    "add-index",
+    "hash-passwords",
+    "middleware",
+    "error-handling",
+    "app-factory",
+    "health-config",
+    "tracing",
+]  # path order
 
 
 # -- the real exercises --------------------------------------------------------------------------
