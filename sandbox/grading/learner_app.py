@@ -143,6 +143,7 @@ class LearnerApp:
         self._output = _Output()
         self._http = _session()
         self._killed_by_us = False
+        self._env_overrides: dict[str, str | None] = {}
         self.transcript = Transcript()
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -163,8 +164,15 @@ class LearnerApp:
             **self._user_kwargs(),
         )
 
-    def start(self) -> None:
-        """Start the app and wait until it listens; raise AppDidNotStart with its output if not."""
+    def start(self, env: Mapping[str, str | None] | None = None) -> None:
+        """Start the app and wait until it listens; raise AppDidNotStart with its output if not.
+
+        `env` changes the app's environment from this start on (later restarts and revivals
+        keep it, until the next `start(env=…)`/`restart(env=…)`): a value sets a variable, None
+        removes one (also one a service set, e.g. UPSTREAM_URL) — configuration tests.
+        """
+        if env is not None:
+            self._env_overrides = dict(env)
         self.port = _free_port()
         self._killed_by_us = False
         mark = self._output.mark()
@@ -244,10 +252,30 @@ class LearnerApp:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
 
-    def restart(self) -> None:
-        """A fresh process over the same working directory."""
+    def restart(self, env: Mapping[str, str | None] | None = None) -> None:
+        """A fresh process over the same working directory (`env`: as for `start`)."""
         self.stop()
-        self.start()
+        self.start(env)
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code of the app's last process (negative: killed by that signal); None
+        while it runs or before it started."""
+        return None if self._proc is None else self._proc.poll()
+
+    def send_signal(self, signum: int) -> None:
+        """Signal the app's process (SIGTERM: the platform asks it to shut down)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.send_signal(signum)
+
+    def wait_exit(self, timeout: float) -> int | None:
+        """Wait up to `timeout` s for the app's process to end: its exit code, or None."""
+        if self._proc is None:
+            return None
+        try:
+            return self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
 
     @property
     def running(self) -> bool:
@@ -381,7 +409,7 @@ class LearnerApp:
 
     def _env(self) -> dict[str, str]:
         """Only an allow-listed environment reaches learner code: no secrets of the grader's."""
-        return {
+        env = {
             "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
             "HOME": str(self.workdir),
             "LANG": "C.UTF-8",
@@ -390,6 +418,12 @@ class LearnerApp:
             "PYTHONDONTWRITEBYTECODE": "1",
             **self.spec.extra_env,
         }
+        for name, value in self._env_overrides.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
+        return env
 
     def _user_kwargs(self) -> dict[str, Any]:
         uid = self.spec.learner_uid

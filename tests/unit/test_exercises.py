@@ -14,7 +14,16 @@ from sandbox.errors import ExerciseError, UsageError
 from sandbox.exercises import DIFFICULTIES, AppEntry, Exercise, Limits
 
 REPO = Path(__file__).resolve().parents[2]
-REAL_SLUGS = ["http-handler", "add-index", "hash-passwords", "middleware"]  # path order
+REAL_SLUGS = [
+    "http-handler",
+    "add-index",
+    "hash-passwords",
+    "middleware",
+    "error-handling",
+    "app-factory",
+    "health-config",
+    "tracing",
+]  # path order
 
 
 # -- the real exercises --------------------------------------------------------------------------
@@ -56,7 +65,8 @@ def test_the_real_exercises_load(real_exercises: list[Exercise]) -> None:
         assert ex.root == REPO / "exercises" / ex.slug
         assert ex.grader_dir == REPO / "graders" / ex.slug
         assert ex.readme.is_file()
-        assert (ex.starter / "app.py").is_file() and (ex.solution / "app.py").is_file()
+        entry = f"{ex.app.module}.py"  # app.py, or e.g. wsgi.py for a factory's entry point
+        assert (ex.starter / entry).is_file() and (ex.solution / entry).is_file()
 
 
 def _grader_points(grader_dir: Path) -> float:

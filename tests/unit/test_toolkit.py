@@ -179,3 +179,25 @@ def test_unique_data_differs_every_time() -> None:
 def test_json_lines_skips_what_is_not_a_json_object() -> None:
     text = '{"a": 1}\nplain text\n[1, 2]\n  {"b": 2}  \n{broken\n' + "{" * 70_000
     assert json_lines(text) == [{"a": 1}, {"b": 2}]
+
+
+def test_env_overrides_set_and_remove_variables_from_the_next_start_on(tmp_path: Any) -> None:
+    from sandbox.grading.learner_app import AppSpec, LearnerApp
+
+    spec = AppSpec(
+        submission=tmp_path,
+        workdir=tmp_path,
+        module="app",
+        attribute="app",
+        startup_timeout_s=5,
+        request_timeout_s=5,
+        learner_uid=None,
+        memory_mb=None,
+        extra_env={"UPSTREAM_URL": "http://127.0.0.1:1"},
+    )
+    learner = LearnerApp(spec)
+    assert learner._env()["UPSTREAM_URL"] == "http://127.0.0.1:1"
+    learner._env_overrides = {"UPSTREAM_URL": None, "APP_SECRET": "s3"}
+    env = learner._env()
+    assert "UPSTREAM_URL" not in env and env["APP_SECRET"] == "s3" and "PATH" in env
+    assert learner.returncode is None and learner.wait_exit(0.1) is None

@@ -1,0 +1,171 @@
+"""A small bank API whose errors leak nothing (reference solution).
+
+Run it:   flask --app app run
+Try it:   curl -i -X POST -H 'Content-Type: application/json' \
+               -d '{"user": "ada", "password": "hunter2"}' http://127.0.0.1:5000/login
+
+Every response carries an X-Request-ID; domain errors answer their 4xx with their own message;
+anything else answers a generic 500, and the traceback goes to the log under the same id.
+"""
+
+import json
+import logging
+import os
+import sys
+import traceback
+import uuid
+from pathlib import Path
+
+from flask import Flask, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+app = Flask(__name__)
+
+EXPORT_DIR = Path(__file__).resolve().parent / "exports"
+PAYMENT_API_KEY = os.environ.get("PAYMENT_API_KEY", "dev-key-not-a-secret")
+
+ACCOUNTS = {
+    "acc-1": {"id": "acc-1", "owner": "ada", "balance": 100},
+    "acc-2": {"id": "acc-2", "owner": "grace", "balance": 20},
+}
+
+
+# -- domain errors: the client's mistakes, safe to explain to the client ----------------------
+
+
+class DomainError(Exception):
+    """An error the client caused; its message is written for the client."""
+
+    status = 400
+    code = "domain_error"
+
+
+class InvalidRequest(DomainError):
+    status = 400
+    code = "invalid_request"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class InsufficientFunds(DomainError):
+    status = 409
+    code = "insufficient_funds"
+
+
+class ProviderError(Exception):
+    """The payment provider failed: our problem (or theirs), never the client's."""
+
+
+# -- routes (done: don't change them) ---------------------------------------------------------
+
+
+def find_account(account_id):
+    account = ACCOUNTS.get(account_id)
+    if account is None:
+        raise NotFound(f"no account {account_id!r}")
+    return account
+
+
+@app.get("/accounts/<account_id>")
+def get_account(account_id):
+    return jsonify(find_account(account_id))
+
+
+@app.post("/transfers")
+def transfer():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidRequest("send a JSON object with from, to and amount")
+    amount = body.get("amount")
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise InvalidRequest("amount must be a positive integer")
+    source, target = find_account(body.get("from")), find_account(body.get("to"))
+    if source["balance"] < amount:
+        raise InsufficientFunds(f"{source['id']} has {source['balance']}, needs {amount}")
+    source["balance"] -= amount
+    target["balance"] += amount
+    return jsonify(source=source, target=target), 201
+
+
+@app.post("/login")
+def login():
+    # A bug on purpose: the auth backend "is down", and the message says far too much.
+    body = request.get_json(silent=True) or {}
+    raise ConnectionError(
+        f"auth backend unreachable while checking user {body.get('user')!r} "
+        f"with password {body.get('password')!r}"
+    )
+
+
+@app.get("/exports/<name>")
+def export(name):
+    # A missing file raises FileNotFoundError, whose message holds the full path on the server.
+    return (EXPORT_DIR / name).read_text(encoding="utf-8"), 200, {"Content-Type": "text/plain"}
+
+
+@app.post("/payments")
+def pay():
+    # The provider refuses, and the exception carries the API key from the environment.
+    raise ProviderError(f"payment provider rejected the request made with key {PAYMENT_API_KEY}")
+
+
+# -- error handling: logging with a JSON formatter --------------------------------------------
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record):
+        entry = {"level": record.levelname.lower(), "message": record.getMessage(),
+                 "request_id": getattr(record, "request_id", None)}
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+handler = logging.StreamHandler(sys.stdout)
+handler.setFormatter(JsonFormatter())
+log = logging.getLogger("bank")
+log.addHandler(handler)
+log.setLevel(logging.INFO)
+log.propagate = False
+
+
+@app.before_request
+def new_id():
+    g.rid = uuid.uuid4().hex
+
+
+def current_id():
+    return g.setdefault("rid", uuid.uuid4().hex)
+
+
+@app.after_request
+def add_id(response):
+    response.headers["X-Request-ID"] = current_id()
+    return response
+
+
+def problem(status, code, message):
+    response = jsonify({"error": code, "message": message, "request_id": current_id()})
+    response.status_code = status
+    return response
+
+
+def on_domain(error):
+    return problem(error.status, error.code, str(error))
+
+
+def on_http(error):
+    return problem(error.code, "http_" + str(error.code), error.description)
+
+
+def on_bug(error):
+    log.error("unhandled error", exc_info=error, extra={"request_id": current_id()})
+    return problem(500, "internal_error", "Internal error. Quote the request id to support.")
+
+
+app.register_error_handler(DomainError, on_domain)
+app.register_error_handler(HTTPException, on_http)
+app.register_error_handler(Exception, on_bug)
