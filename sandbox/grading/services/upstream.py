@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -55,6 +57,7 @@ class Upstream:
         self.calls: list[UpstreamRequest] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        self._connections: set[socket.socket] = set()
 
     @property
     def url(self) -> str:
@@ -90,6 +93,16 @@ class Upstream:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
+            def setup(self) -> None:
+                super().setup()
+                with upstream._lock:
+                    upstream._connections.add(self.connection)
+
+            def finish(self) -> None:
+                with upstream._lock:
+                    upstream._connections.discard(self.connection)
+                super().finish()
+
             def _serve(self) -> None:
                 upstream._serve(self)
 
@@ -117,6 +130,15 @@ class Upstream:
         if server is not None:
             server.shutdown()
             server.server_close()
+        # A crashed server takes its open connections with it: a client's keep-alive connection
+        # (a requests.Session) must not go on getting answers from a "dead" upstream.
+        with self._lock:
+            connections, self._connections = list(self._connections), set()
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                conn.close()
 
     def _default(self, request: UpstreamRequest) -> UpstreamResponse:
         return UpstreamResponse(200, {"upstream": self.name, "path": request.path})
