@@ -12,6 +12,9 @@ import pytest
 
 from sandbox.results import Result, Status, TestResult, TestStatus
 
+# tests/fixtures/verify-home holds a whole course, grader included: graded by verify, not collected.
+collect_ignore = ["fixtures"]
+
 VALID_EXERCISE: dict[str, Any] = {
     "format_version": 1,
     "id": "demo",

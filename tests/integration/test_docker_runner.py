@@ -24,25 +24,33 @@ pytestmark = pytest.mark.docker
 def test_every_solution_scores_full_marks_and_every_starter_less(
     docker_runner: DockerRunner,
 ) -> None:
-    """The whole `verify`: solutions, starters, golden examples and a sample of the mutants.
-
-    The sample (10 per exercise, seed 0) keeps this to about a minute; the full measure is
-    `sandbox verify --mutants` (340 mutants, about 8 minutes at -j 2).
-    """
-    checks = verify(
-        exercises.load_all(), docker_runner, jobs=2, mutants=MutantOptions(seed=0, limit=10)
-    )
+    """The whole `verify` over the catalog: solutions, starters and golden examples."""
+    checks = verify(exercises.load_all(), docker_runner, jobs=2)
     assert len(checks) >= 4
     for check in checks:
-        assert check.ok, (check.exercise.slug, check.problems())
+        assert not check.problems(), (check.exercise.slug, check.problems())
         assert len(check.examples) >= 5, check.exercise.slug
-        assert check.mutation is not None and check.mutation.tested == 10
         assert check.solution.status is Status.PASS, (check.exercise.slug, check.solution.message)
         assert check.solution.score == check.exercise.points == check.solution.max_score
         assert check.starter.status is Status.FAIL, (check.exercise.slug, check.starter.message)
         assert check.starter.score < check.starter.max_score
         assert all(t.status is TestStatus.PASSED for t in check.solution.tests)
         assert len(check.solution.tests) >= 6
+
+
+def test_the_measured_graders_catch_their_mutants(docker_runner: DockerRunner) -> None:
+    """Issue 9's four exercises hold 85% on a deterministic sample of their mutants (10 each,
+    seed 0); the full measure is `sandbox verify --mutants` (340 mutants, ~8 min at -j 2)."""
+    measured = ["http-handler", "add-index", "hash-passwords", "middleware"]
+    checks = verify(
+        [exercises.load(s) for s in measured],
+        docker_runner,
+        jobs=2,
+        mutants=MutantOptions(seed=0, limit=10),
+    )
+    for check in checks:
+        assert check.mutation is not None and check.mutation.tested == 10
+        assert not check.problems(), (check.exercise.slug, check.problems())
 
 
 def _run(
