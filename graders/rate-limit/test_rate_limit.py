@@ -4,6 +4,9 @@ Contract (exercises/rate-limit/README.md): GET /quote with X-API-Key; RateLimit-
 Reset on every counted answer; the sixth request in a window is 429 with a JSON error and
 Retry-After; windows reset (the grader's clock ages Redis's TTLs); clients are independent; a
 parallel burst lets exactly 5 through; no key is 401.
+
+Mutants (`sandbox verify rate-limit --mutants`) that survive are equivalent: `max(ttl, 1)` ->
+`max(ttl, 2)` (it only differs in a window's last second, and 2 is still within the stated 1..60).
 """
 
 import pytest
@@ -91,7 +94,9 @@ def test_no_api_key_is_401(app):
     """A request without X-API-Key answers 401 with a JSON error."""
     r = app.get("/quote")
     expect.status(r, 401, why="the limit is per API key: a request without one is refused")
-    expect.json_object(r, "error")
+    body = expect.json_object(r, "error")
+    if not isinstance(body["error"], str) or not body["error"].strip():
+        expect.fail(r, 'a JSON body {"error": "<a message>"}', "clients read why they were refused")
 
 
 @pytest.mark.points(1)

@@ -4,6 +4,10 @@ Contract (exercises/redis-cache/README.md): GET /products/<id> answers the catal
 cached under product:<id> with a TTL of at most 60 s and X-Cache: HIT/MISS; errors are passed on
 and never cached; PUT /products/<id> writes through to the catalog and invalidates the key; ten
 concurrent cold requests make one catalog call.
+
+Mutants (`sandbox verify redis-cache --mutants`) that survive are equivalent: the lock's timeout
+and blocking_timeout (10 -> 11, 5 -> 6: the README promises neither, only answers within 5 s);
+get_json(silent=False) on PUT (the grader, like the README, only sends JSON objects there).
 """
 
 import json
@@ -216,6 +220,8 @@ def test_ten_concurrent_cold_reads_make_one_catalog_call(app, catalog):
         expect.status(r, 200, why="every one of the ten concurrent readers gets the product")
         if r.json() != product:
             expect.fail(r, f"the product {json.dumps(product)}")
+        if r.headers.get("X-Cache", "").strip().upper() not in {"HIT", "MISS"}:
+            expect.fail(r, f"X-Cache: HIT or MISS (got {r.headers.get('X-Cache')!r})")
     calls = catalog.gets(product["id"])
     assert calls == 1, (
         f"10 concurrent GET /products/{product['id']} on a cold cache made {calls} catalog calls; "
