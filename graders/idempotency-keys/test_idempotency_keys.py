@@ -6,6 +6,10 @@ request charges once at the provider and answers 201; a retry with the same key 
 the same status and body with Idempotent-Replayed: true and no new charge; the same key with a
 different body is 422; concurrent duplicates charge once (201 or 409 for the others); a provider
 failure is 502 and releases the key; keys are remembered 24 hours.
+
+Mutants (`sandbox verify idempotency-keys --mutants`) that survive are equivalent: the key-length
+bound 255 -> 256 (the README names 1..255 as what clients send, not what a longer key gets); the
+wait deadline `+ WAIT_S` -> `- WAIT_S` (duplicates then answer 409 at once, which the README allows).
 """
 
 import json
