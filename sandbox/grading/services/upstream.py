@@ -108,10 +108,16 @@ class Upstream:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
+        class _Server(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                import sys
+
+                if isinstance(sys.exc_info()[1], ConnectionError):
+                    return  # the client (or our own kill()) went away mid-answer: not news
+                super().handle_error(request, client_address)
+
         try:
-            server = ThreadingHTTPServer(
-                ("127.0.0.1", self.port), _Handler, bind_and_activate=False
-            )
+            server = _Server(("127.0.0.1", self.port), _Handler, bind_and_activate=False)
             server.allow_reuse_address = True
             server.daemon_threads = True
             server.server_bind()
