@@ -1,6 +1,6 @@
 """Grader for "Authentication: store passwords safely".
 
-The app is started once per session; every test registers its own users (uuid-based
+The app is started once per session; every test registers its own users (unique
 names), so the tests do not depend on each other or on their order.
 
 Mutants (`sandbox verify hash-passwords --mutants`) that survive are equivalent: the dummy
@@ -17,17 +17,13 @@ import uuid
 
 import pytest
 
-from sandbox.grading import describe, open_sqlite_readonly
+from sandbox.grading import describe, expect, open_sqlite_readonly, unique
 
 DB_NAME = "users.db"
 GENERIC_ERROR = "invalid username or password"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def new_username() -> str:
-    return f"user-{uuid.uuid4().hex[:12]}"
 
 
 def new_password() -> str:
@@ -45,11 +41,7 @@ def login(app, username: str, password: str):
 
 
 def register_ok(app, username: str, password: str) -> None:
-    r = register(app, username, password)
-    assert r.status_code == 201, (
-        f"POST /register {{'username': {username!r}, 'password': ...}} returned "
-        f"{describe(r)}; expected 201 for a new username"
-    )
+    expect.status(register(app, username, password), 201, why="the username is new")
 
 
 def query_db(app, sql: str, params: tuple = ()) -> list:
@@ -199,13 +191,13 @@ def short(value: str, limit: int = 80) -> str:
 @pytest.mark.points(2)
 def test_register_then_login_with_right_password(app):
     """A registered user logs in with the right password: 200 {"ok": true}."""
-    username, password = new_username(), new_password()
+    username, password = unique("user"), new_password()
     register_ok(app, username, password)
 
     r = login(app, username, password)
     assert r.status_code == 200, (
         f"registered {username!r}, then POST /login with the same password returned "
-        f'{describe(r)}; expected 200 {{"ok": true}}. If you hash passwords at '
+        f'{expect.got(r)}; expected 200 {{"ok": true}}. If you hash passwords at '
         f"registration, verify them at login with the matching check function "
         f"(e.g. werkzeug.security.check_password_hash(stored_hash, password)), not with =="
     )
@@ -214,7 +206,7 @@ def test_register_then_login_with_right_password(app):
     except ValueError:
         body = None
     assert body == {"ok": True}, (
-        f"POST /login with the right password returned {describe(r)}; "
+        f"POST /login with the right password returned {expect.got(r)}; "
         f'expected the JSON body {{"ok": true}}'
     )
 
@@ -222,30 +214,30 @@ def test_register_then_login_with_right_password(app):
 @pytest.mark.points(1)
 def test_login_with_wrong_password_is_401(app):
     """A wrong password is refused with 401."""
-    username, password = new_username(), new_password()
+    username, password = unique("user"), new_password()
     register_ok(app, username, password)
 
     r = login(app, username, password + "x")
     assert r.status_code == 401, (
         f"registered {username!r}, then POST /login with a wrong password returned "
-        f'{describe(r)}; expected 401 {{"error": "{GENERIC_ERROR}"}}'
+        f'{expect.got(r)}; expected 401 {{"error": "{GENERIC_ERROR}"}}'
     )
 
 
 @pytest.mark.points(2)
 def test_password_is_not_stored_in_plaintext(app):
     """The password is kept nowhere in users.db, the app's output or its answers."""
-    username, password = new_username(), new_password()
+    username, password = unique("user"), new_password()
     answers = [("POST /register", register(app, username, password))]
     assert answers[0][1].status_code == 201, (
         f"POST /register {{'username': {username!r}, 'password': ...}} returned "
-        f"{describe(answers[0][1])}; expected 201 for a new username"
+        f"{expect.got(answers[0][1])}; expected 201 for a new username"
     )
     answers += [("POST /login", login(app, username, password))]
     answers += [("POST /login (wrong password)", login(app, username, password + "x"))]
     for what, r in answers:
         assert password not in r.text and password not in str(r.headers), (
-            f"{what} for {username!r} answered with the password in it ({describe(r)}). "
+            f"{what} for {username!r} answered with the password in it ({expect.got(r)}). "
             f"Never send a password back: answers end up in browser histories, proxies and logs"
         )
     value = stored_value(app, username)
@@ -293,7 +285,7 @@ def test_password_is_not_stored_in_plaintext(app):
 @pytest.mark.points(3)
 def test_password_hash_is_slow_and_salted(app):
     """users.password_hash is a slow, salted hash (scrypt, PBKDF2, bcrypt, argon2) with a sensible cost."""
-    username, password = new_username(), new_password()
+    username, password = unique("user"), new_password()
     register_ok(app, username, password)
     value = stored_value(app, username)
     lowered = value.lower()
@@ -324,7 +316,7 @@ def test_password_hash_is_slow_and_salted(app):
 def test_same_password_gives_different_hashes(app):
     """Two users with the same password get different hashes and salts."""
     password = new_password()
-    first, second = new_username(), new_username()
+    first, second = unique("user"), unique("user")
     register_ok(app, first, password)
     register_ok(app, second, password)
     value_1 = stored_value(app, first)
@@ -348,16 +340,16 @@ def test_same_password_gives_different_hashes(app):
 @pytest.mark.points(3)
 def test_unknown_user_and_wrong_password_look_the_same(app):
     """An unknown username and a wrong password get the same 401 answer."""
-    username, password = new_username(), new_password()
+    username, password = unique("user"), new_password()
     register_ok(app, username, password)
     wrong = password + "-wrong"
 
     wrong_password = login(app, username, wrong)
-    unknown_user = login(app, new_username(), wrong)
+    unknown_user = login(app, unique("user"), wrong)
 
     for what, r in (("a wrong password", wrong_password), ("an unknown username", unknown_user)):
         assert r.status_code == 401, (
-            f"POST /login with {what} returned {describe(r)}; expected 401 "
+            f"POST /login with {what} returned {expect.got(r)}; expected 401 "
             f'{{"error": "{GENERIC_ERROR}"}}'
         )
 
@@ -376,7 +368,7 @@ def test_unknown_user_and_wrong_password_look_the_same(app):
     except ValueError:
         body = None
     assert body == {"error": GENERIC_ERROR}, (
-        f"POST /login with wrong credentials returned {describe(unknown_user)}; expected "
+        f"POST /login with wrong credentials returned {expect.got(unknown_user)}; expected "
         f'exactly the JSON body {{"error": "{GENERIC_ERROR}"}}'
     )
 
@@ -384,33 +376,33 @@ def test_unknown_user_and_wrong_password_look_the_same(app):
 @pytest.mark.points(1)
 def test_duplicate_username_is_409_and_keeps_the_original(app):
     """Registering a taken username answers 409 and leaves the account as it was."""
-    username, password = new_username(), new_password()
+    username, password = unique("user"), new_password()
     register_ok(app, username, password)
 
     other_password = new_password()
     r = register(app, username, other_password)
     assert r.status_code == 409, (
-        f"POST /register twice with username {username!r} returned {describe(r)} the "
+        f"POST /register twice with username {username!r} returned {expect.got(r)} the "
         f"second time; expected 409 (the username is taken)"
     )
 
     r = login(app, username, password)
     assert r.status_code == 200, (
         f"after a rejected duplicate registration, POST /login for {username!r} with the "
-        f"original password returned {describe(r)}; expected 200. A duplicate registration "
+        f"original password returned {expect.got(r)}; expected 200. A duplicate registration "
         f"must not change the existing account"
     )
     r = login(app, username, other_password)
     assert r.status_code == 401, (
         f"after a rejected duplicate registration, POST /login for {username!r} with the "
-        f"password of the rejected attempt returned {describe(r)}; expected 401"
+        f"password of the rejected attempt returned {expect.got(r)}; expected 401"
     )
 
 
 @pytest.mark.points(1)
 def test_register_with_missing_fields_is_400(app):
     """A missing, empty or non-string username or password answers 400, at register and login."""
-    username = new_username()
+    username = unique("user")
     bodies = [
         {},
         {"username": username},
@@ -430,13 +422,13 @@ def test_register_with_missing_fields_is_400(app):
             }
             r = app.post(path, json=body)
             assert r.status_code == 400, (
-                f"POST {path} with JSON body {shown} returned {describe(r)}; expected 400: "
+                f"POST {path} with JSON body {shown} returned {expect.got(r)}; expected 400: "
                 f"both username and password are required, as non-empty strings"
             )
 
     r = app.post("/register", data="username=x&password=y", headers={"Content-Type": "text/plain"})
     assert r.status_code == 400, (
-        f"POST /register with a body that is not JSON returned {describe(r)}; expected 400"
+        f"POST /register with a body that is not JSON returned {expect.got(r)}; expected 400"
     )
 
     # A username of only spaces: the README allows refusing it (400) or keeping it as it is.
@@ -444,14 +436,14 @@ def test_register_with_missing_fields_is_400(app):
     r = register(app, spaces, password)
     if r.status_code != 400:
         assert r.status_code in (201, 409), (
-            f"POST /register with the username '     ' (five spaces) returned {describe(r)}; "
+            f"POST /register with the username '     ' (five spaces) returned {expect.got(r)}; "
             f"expected 400 (refused) or 201 (accepted as it is)"
         )
         if r.status_code == 201:
             r = login(app, spaces, password)
             assert r.status_code == 200, (
                 f"POST /register accepted the username '     ' (five spaces), but logging in "
-                f"with it returned {describe(r)}; expected 200. Refuse it or keep it as it is"
+                f"with it returned {expect.got(r)}; expected 200. Refuse it or keep it as it is"
             )
 
     if (app.workdir / DB_NAME).exists():
@@ -465,7 +457,7 @@ def test_register_with_missing_fields_is_400(app):
 @pytest.mark.points(1)
 def test_login_still_works_after_restart(app):
     """Logging in still works after the app restarts: everything needed is in users.db."""
-    username, password = new_username(), new_password()
+    username, password = unique("user"), new_password()
     register_ok(app, username, password)
 
     app.restart()
@@ -473,26 +465,26 @@ def test_login_still_works_after_restart(app):
     r = login(app, username, password)
     assert r.status_code == 200, (
         f"registered {username!r}, restarted the app, then POST /login with the right "
-        f"password returned {describe(r)}; expected 200. Everything needed to check a "
+        f"password returned {expect.got(r)}; expected 200. Everything needed to check a "
         f"password (algorithm, cost, salt, hash) must be stored in {DB_NAME}, not kept "
         f"in memory"
     )
     r = login(app, username, password + "x")
     assert r.status_code == 401, (
         f"after a restart, POST /login for {username!r} with a wrong password returned "
-        f"{describe(r)}; expected 401"
+        f"{expect.got(r)}; expected 401"
     )
 
 
 @pytest.mark.points(1)
 def test_password_over_72_bytes_is_refused_or_checked_whole(app):
     """A password over 72 bytes is refused with 400, or accepted and then checked in full."""
-    username = new_username()
+    username = unique("user")
     password = new_password() + "x" * 72  # > 72 bytes: bcrypt alone ignores everything after 72
     twin = password[:72] + "y" * (len(password) - 72)  # same first 72 bytes, different tail
     r = register(app, username, password)
     assert r.status_code in (201, 400), (
-        f"POST /register with a {len(password.encode())}-byte password returned {describe(r)}; "
+        f"POST /register with a {len(password.encode())}-byte password returned {expect.got(r)}; "
         f"expected 400 (refused: too long) or 201 (accepted). bcrypt 5 raises ValueError for "
         f"passwords over 72 bytes: catch it, or prefer werkzeug's scrypt or argon2"
     )
@@ -500,18 +492,18 @@ def test_password_over_72_bytes_is_refused_or_checked_whole(app):
         r = login(app, username, password)
         assert r.status_code == 401, (
             f"POST /register refused a {len(password.encode())}-byte password (400), yet logging "
-            f"in as {username!r} with it returned {describe(r)}; expected 401: no account exists"
+            f"in as {username!r} with it returned {expect.got(r)}; expected 401: no account exists"
         )
         return
     r = login(app, username, password)
     assert r.status_code == 200, (
         f"registered {username!r} with a {len(password.encode())}-byte password (201), then "
-        f"POST /login with the same password returned {describe(r)}; expected 200"
+        f"POST /login with the same password returned {expect.got(r)}; expected 200"
     )
     r = login(app, username, twin)
     assert r.status_code == 401, (
         f"registered {username!r} with a {len(password.encode())}-byte password, then POST /login "
-        f"with a password that only shares its first 72 bytes returned {describe(r)}; expected "
+        f"with a password that only shares its first 72 bytes returned {expect.got(r)}; expected "
         f"401. bcrypt looks at the first 72 bytes only: the rest of the password must count too "
         f"(refuse long passwords, or use scrypt or argon2)"
     )

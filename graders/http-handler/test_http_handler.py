@@ -12,11 +12,10 @@ validator's default quantity 1 -> 2 (it is only compared with >= 1); `return Non
 
 import json
 import re
-import uuid
 
 import pytest
 
-from sandbox.grading import describe
+from sandbox.grading import expect, unique
 
 ERROR_SHAPE = 'a JSON body {"error": "..."}'
 # The starter's seeds, which the README says to keep: a listing without them is not the same API.
@@ -33,11 +32,6 @@ LOCATION = re.compile(r"^(?:https?://[^/\s]+)?(/items/(\d+))/?$")
 # --- helpers ------------------------------------------------------------------------------
 
 
-def unique_name(label):
-    """A name no other test (and no hard-coded answer) can know in advance."""
-    return f"{label}-{uuid.uuid4().hex[:10]}"
-
-
 def show(payload):
     """A request body as the learner would type it in curl."""
     return json.dumps(payload)
@@ -47,27 +41,19 @@ def is_whole_number(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def brief(r):
-    """describe(r), but an HTML error page is named rather than quoted: it is noise here."""
-    content_type = r.headers.get("Content-Type", "")
-    if content_type.split(";")[0].strip().lower() == "text/html":
-        return f"{r.status_code} {content_type} (an HTML page)"
-    return describe(r)
-
-
 def json_body(r, what):
     """Check that the response is JSON (header and body) and return the parsed body."""
     content_type = r.headers.get("Content-Type", "")
     mimetype = content_type.split(";")[0].strip().lower()
     assert mimetype == "application/json", (
-        f"{what} returned {brief(r)}; every response, errors included, must have "
+        f"{what} returned {expect.got(r)}; every response, errors included, must have "
         f"Content-Type application/json (got {content_type or 'no Content-Type'!r})"
     )
     try:
         return r.json()
     except ValueError:
         pytest.fail(
-            f"{what} said Content-Type application/json but the body is not valid JSON: {brief(r)}"
+            f"{what} said Content-Type application/json but the body is not valid JSON: {expect.got(r)}"
         )
 
 
@@ -84,11 +70,11 @@ def check_json_error(r, what, expected_statuses):
             if r.status_code == 500
             else ""
         )
-        return f"{what} returned {brief(r)}{crashed}; expected {wanted} with {ERROR_SHAPE}"
+        return f"{what} returned {expect.got(r)}{crashed}; expected {wanted} with {ERROR_SHAPE}"
     mimetype = r.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if mimetype != "application/json":
         return (
-            f"{what} returned {brief(r)}; the status is right but the error must be JSON "
+            f"{what} returned {expect.got(r)}; the status is right but the error must be JSON "
             f"(Content-Type application/json, {ERROR_SHAPE}), not Flask's HTML page: "
             f"register an error handler"
         )
@@ -96,12 +82,12 @@ def check_json_error(r, what, expected_statuses):
         body = r.json()
     except ValueError:
         return (
-            f"{what} said Content-Type application/json but the body is not valid JSON: {brief(r)}"
+            f"{what} said Content-Type application/json but the body is not valid JSON: {expect.got(r)}"
         )
     message = body.get("error") if isinstance(body, dict) else None
     if not (isinstance(message, str) and message.strip()):
         return (
-            f"{what} returned {brief(r)}; the body must be a JSON object with a non-empty "
+            f"{what} returned {expect.got(r)}; the body must be a JSON object with a non-empty "
             f'string under "error", e.g. {{"error": "no item with id 42"}}'
         )
     return None
@@ -129,12 +115,10 @@ def list_items(app, *, check_items=False):
     fail every later test for the wrong reason.
     """
     r = app.get("/items")
-    assert r.status_code == 200, (
-        f"GET /items returned {brief(r)}; expected 200 with a JSON list of items"
-    )
+    expect.status(r, 200, why="GET /items answers a JSON list of items")
     items = json_body(r, "GET /items")
     assert isinstance(items, list), (
-        f"GET /items returned {brief(r)}; expected a JSON list (array) of item objects"
+        f"GET /items returned {expect.got(r)}; expected a JSON list (array) of item objects"
     )
     if check_items:
         for item in items:
@@ -155,9 +139,7 @@ def create_item(app, payload, *, require_201=True):
     r = app.post("/items", json=payload)
     what = f"POST /items with body {show(payload)}"
     ok = (201,) if require_201 else (200, 201)
-    assert r.status_code in ok, (
-        f"{what} returned {brief(r)}; expected 201 Created with the new item as JSON"
-    )
+    expect.status(r, ok, why="a valid POST /items creates an item and answers it as JSON")
     item = json_body(r, what)
     assert_item_shape(item, what)
     assert item["name"] == payload["name"], (
@@ -198,7 +180,7 @@ def test_get_item_by_id(app):
         path = f"/items/{item['id']}"
         r = app.get(path)
         assert r.status_code == 200, (
-            f"GET {path} returned {brief(r)}; expected 200 with the item {show(item)} "
+            f"GET {path} returned {expect.got(r)}; expected 200 with the item {show(item)} "
             f"(GET /items lists it)"
         )
         got = json_body(r, f"GET {path}")
@@ -219,7 +201,7 @@ def test_get_unknown_id_is_404_json(app):
 @pytest.mark.points(1)
 def test_unknown_url_is_404_json(app):
     """A URL no route matches answers 404 with a JSON error, not an HTML page."""
-    path = f"/no-such-page-{uuid.uuid4().hex[:8]}"
+    path = f"/{unique('no-such-page')}"
     assert_json_error(app.get(path), f"GET {path} (a URL no route matches)", 404)
 
 
@@ -230,7 +212,7 @@ def test_unknown_url_is_404_json(app):
 def test_create_returns_201_with_the_item(app):
     """POST /items answers 201 Created with a new item, under a new id; quantity defaults to 1."""
     before = [item for item in list_items(app) if isinstance(item, dict)]
-    first, _ = create_item(app, {"name": unique_name("eggs"), "quantity": 3})
+    first, _ = create_item(app, {"name": unique("eggs"), "quantity": 3})
     assert first["quantity"] == 3, (
         f'POST /items with "quantity": 3 answered {show(first)}; the item must keep quantity 3'
     )
@@ -245,7 +227,7 @@ def test_create_returns_201_with_the_item(app):
         f"after POST /items created {show(first)}, GET /items no longer lists {show(lost)} as "
         f"it was; creating an item must leave the others untouched"
     )
-    payload = {"name": unique_name("tea")}
+    payload = {"name": unique("tea")}
     second, _ = create_item(app, payload)
     assert second["quantity"] == 1, (
         f'POST /items with body {show(payload)} answered {show(second)}; without "quantity" '
@@ -256,10 +238,10 @@ def test_create_returns_201_with_the_item(app):
         f"every new item needs a new id"
     )
     # The README lets a name be stored as sent or with its surrounding whitespace stripped.
-    name = unique_name("padded")
+    name = unique("padded")
     r = app.post("/items", json={"name": f"  {name}  "})
     what = f"POST /items with body {show({'name': f'  {name}  '})}"
-    assert r.status_code == 201, f"{what} returned {brief(r)}; expected 201 Created"
+    assert r.status_code == 201, f"{what} returned {expect.got(r)}; expected 201 Created"
     padded = json_body(r, what)
     assert isinstance(padded, dict) and padded.get("name") in (f"  {name}  ", name), (
         f"{what} answered {show(padded)}; expected the name as sent, or with the spaces around "
@@ -270,12 +252,12 @@ def test_create_returns_201_with_the_item(app):
 @pytest.mark.points(2)
 def test_create_sets_location_to_the_new_item(app):
     """POST /items sends a Location header that leads to the new item."""
-    payload = {"name": unique_name("apples"), "quantity": 6}
+    payload = {"name": unique("apples"), "quantity": 6}
     item, r = create_item(app, payload)
     what = f"POST /items with body {show(payload)}"
     location = r.headers.get("Location")
     assert location, (
-        f"{what} returned {brief(r)} without a Location header; a 201 must say where the new "
+        f"{what} returned {expect.got(r)} without a Location header; a 201 must say where the new "
         f"item lives, e.g. Location: /items/{item['id']}"
     )
     match = LOCATION.match(location)
@@ -289,7 +271,7 @@ def test_create_sets_location_to_the_new_item(app):
     )
     fetched = app.get(path)
     assert fetched.status_code == 200, (
-        f"GET {path} (the Location of a new item) returned {brief(fetched)}; expected 200 with "
+        f"GET {path} (the Location of a new item) returned {expect.got(fetched)}; expected 200 with "
         f"the item {show(item)}"
     )
     got = json_body(fetched, f"GET {path}")
@@ -302,7 +284,7 @@ def test_create_sets_location_to_the_new_item(app):
 @pytest.mark.points(1)
 def test_created_item_appears_in_the_list(app):
     """An item created with POST /items is listed by GET /items."""
-    item, _ = create_item(app, {"name": unique_name("rice"), "quantity": 2}, require_201=False)
+    item, _ = create_item(app, {"name": unique("rice"), "quantity": 2}, require_201=False)
     items = list_items(app)
     assert item in items, (
         f"created {show(item)} with POST /items, but GET /items does not list it; store new "
@@ -316,7 +298,7 @@ def test_client_cannot_choose_the_id(app):
     seeds = [item for item in list_items(app) if isinstance(item, dict) and "id" in item]
     assert seeds, "GET /items returned no item with an id: nothing to collide with (keep the seeds)"
     existing = seeds[0]
-    payload = {"name": unique_name("sneaky"), "id": existing["id"]}
+    payload = {"name": unique("sneaky"), "id": existing["id"]}
     item, _ = create_item(app, payload, require_201=False)
     assert item["id"] != existing["id"], (
         f"POST /items with body {show(payload)} answered {show(item)}: the client picked the id "
@@ -384,11 +366,11 @@ def test_create_rejects_a_bad_quantity(app):
     quantities = ["3", 2.5, True, 0, -1, None]
     cases = [
         (f"body {show(b)}", {"json": b})
-        for b in ({"name": unique_name("bad-qty"), "quantity": q} for q in quantities)
+        for b in ({"name": unique("bad-qty"), "quantity": q} for q in quantities)
     ]
     problems = check_rejected(app, cases)
     # 3.0 is a JSON number with a fraction part: rejecting it and accepting it as 3 are both fine.
-    payload = {"name": unique_name("three"), "quantity": 3.0}
+    payload = {"name": unique("three"), "quantity": 3.0}
     r = app.post("/items", json=payload)
     if r.status_code == 201:
         item = json_body(r, f"POST /items with body {show(payload)}")
@@ -431,7 +413,7 @@ def test_create_rejects_a_body_that_is_not_a_json_object(app):
     ]
     problems += check_rejected(app, other_types, expected_statuses=(400, 415))
     # A JSON object without a Content-Type: rejecting it (400/415) and parsing it are both fine.
-    name = unique_name("untyped")
+    name = unique("untyped")
     what = f'POST /items with the body \'{{"name": "{name}"}}\' and no Content-Type'
     before = len(list_items(app))
     r = app.post("/items", data=json.dumps({"name": name}).encode())
@@ -470,7 +452,7 @@ def test_wrong_method_is_405_json(app):
 def test_405_is_json_and_keeps_the_allow_header(app):
     """A 405 answer is JSON and still lists the supported methods in its Allow header."""
     r = app.delete("/items")
-    assert r.status_code == 405, f"DELETE /items returned {brief(r)}; expected 405"
+    assert r.status_code == 405, f"DELETE /items returned {expect.got(r)}; expected 405"
     allowed = {m.strip().upper() for m in r.headers.get("Allow", "").split(",") if m.strip()}
     assert {"GET", "POST"} <= allowed, (
         f"DELETE /items answered 405 with Allow: {r.headers.get('Allow')!r}; a 405 must list the "
