@@ -13,8 +13,7 @@ from pathlib import Path
 
 from sandbox.grading.learner_app import AppSpec, LearnerApp
 from sandbox.grading.main import _make_private, _unpack_stdin
-from sandbox.grading.services import Services, ServicesSpec
-from sandbox.grading.services.worker import Worker
+from sandbox.grading.services import fresh_secrets
 from sandbox.jobspec import JobSpec
 
 PORT = 5000
@@ -28,18 +27,12 @@ def main(argv: list[str]) -> int:
 
     _make_private(os.environ.get("HOME"), os.environ.get("TMPDIR"))
     spec = AppSpec.from_job(job)
-    # The services the grader would give the app (Redis, PostgreSQL, upstreams, the clock,
-    # fresh secrets), started the same way; what the app's environment gains is shown.
-    services = Services(ServicesSpec.from_job(job, job_file.parent))
-    env = services.start()
-    for name, value in env.items():
-        secret = " (random for this run)" if name in job.services.secrets else ""
-        print(f"sandbox run: {name}={value}{secret}", flush=True)
-    app = LearnerApp(replace(spec, extra_env=env))
+    # Declared secrets get a fresh value, shown once so the person can use them by hand.
+    chosen = fresh_secrets(job.services.secrets)
+    for name, value in chosen.items():
+        print(f"sandbox run: {name}={value} (random for this run)", flush=True)
+    app = LearnerApp(replace(spec, extra_env=chosen))
     app.prepare()
-    if job.services.worker:
-        Worker(app, job.services.worker).start()
-        print(f"sandbox run: the worker ({job.services.worker}) is running", flush=True)
     return app.serve("0.0.0.0", PORT)
 
 
