@@ -103,14 +103,9 @@ def _header(state: WatchState, ascii_only: bool) -> list[RenderableType]:
     done = sum(1 for e in state.exercises if state.progress.done(e))
     bar = progress_bar(done, len(state.exercises), width=20, ascii_only=ascii_only)
     return [
-        _one_line(
-            f"[bold]{escape(ex.slug)}[/] — {escape(ex.title)}[dim]{where}[/]", overflow="ellipsis"
-        ),
-        _one_line(f"Curriculum {bar}", overflow="ellipsis"),
-        _one_line(
-            f"[dim]({escape(state.watching)}) watching {escape(state.folder)}[/]",
-            overflow="ellipsis",
-        ),
+        _one_line(f"[bold]{escape(ex.slug)}[/] — {escape(ex.title)}[dim]{where}[/]"),
+        _one_line(f"Curriculum {bar}"),
+        _one_line(f"[dim]({escape(state.watching)}) watching {escape(state.folder)}[/]"),
     ]
 
 
@@ -192,11 +187,11 @@ def _footer(state: WatchState) -> list[RenderableType]:
     lines: list[RenderableType] = []
     if state.notice:
         lines.append(Text.from_markup(escape(state.notice), overflow="ellipsis"))
-    lines += [_one_line(status, overflow="ellipsis"), Text(KEYS, style="dim")]
+    lines += [_one_line(status), Text(KEYS, style="dim")]
     return lines
 
 
-def _one_line(markup: str, overflow: str = "ellipsis") -> Text:
+def _one_line(markup: str) -> Text:
     """A line that is cut with an ellipsis at the terminal's edge, never wrapped."""
     text = Text.from_markup(markup, overflow="ellipsis")
     text.no_wrap = True
