@@ -32,30 +32,38 @@ def _word(length: int = 7) -> str:
 def fill(postgres: Any, books_per_author: list[int], same_name: bool = False) -> list[dict]:
     """Replace every row with random authors (that many books each); the JSON GET should return.
 
-    With `same_name`, the first two authors share a name, so only the id breaks their tie.
+    With `same_name`, two authors share a name (the first and the third inserted, so the id
+    order between them differs from the order of the rows around them) and the id breaks the tie.
     """
     tag = secrets.token_hex(3)
     names = [f"{_word()} {_word()} {tag}" for _ in books_per_author]
-    if same_name and len(names) > 1:
-        names[1] = names[0]
+    if names == sorted(names):  # inserted (id) order must not already be the name order
+        names.reverse()
+    if same_name and len(names) > 2:
+        names[2] = names[0]
     authors: list[dict] = []
     with postgres.admin() as conn:
         # An app that keeps a transaction open would block these forever; fail clearly instead.
         conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
         conn.execute("DELETE FROM books")
         conn.execute("DELETE FROM authors")
-        for name, count in zip(names, books_per_author):
+        for name in names:
             (author_id,) = conn.execute(
                 "INSERT INTO authors (name) VALUES (%s) RETURNING id", (name,)
             ).fetchone()
             authors.append({"id": author_id, "name": name, "books": []})
         # Books are inserted in a shuffled order with years that tie, so neither the insertion
         # order nor the id alone gives the order the README asks for.
-        pending = [(a, n) for a, count in zip(authors, books_per_author) for n in range(count)]
+        pending = [
+            (a, n) for a, count in zip(authors, books_per_author, strict=True) for n in range(count)
+        ]
         secrets.SystemRandom().shuffle(pending)
+        first: set[int] = set()
         for author, n in pending:
-            title = f"{_word(6)}'s \"{_word(5)}\" № {n} {tag}"
-            year = 1990 + secrets.randbelow(4)
+            title = f'{_word(6)}\'s "{_word(5)}" № {n} {tag}'
+            # Each author's first book (lowest id) is their latest: id order is never year order.
+            year = 1994 if author["id"] not in first else 1990 + secrets.randbelow(4)
+            first.add(author["id"])
             (book_id,) = conn.execute(
                 "INSERT INTO books (author_id, title, year) VALUES (%s, %s, %s) RETURNING id",
                 (author["id"], title, year),
@@ -92,7 +100,11 @@ def difference(got: list[dict], want: list[dict]) -> str:
         return (
             f"{len(missing)} of the {len(want)} authors in the database are missing, e.g. "
             f"{_brief(missing[0])}"
-            + (" (an author without books: a JOIN must be a LEFT JOIN)" if not missing[0]["books"] else "")
+            + (
+                " (an author without books: a JOIN must be a LEFT JOIN)"
+                if not missing[0]["books"]
+                else ""
+            )
         )
     extra = [a for a in got if a.get("id") not in want_ids]
     if extra:
@@ -104,7 +116,7 @@ def difference(got: list[dict], want: list[dict]) -> str:
             f"the authors come in another order: ids {got_ids[:12]}; by name, then id, they are "
             f"{want_ids[:12]}"
         )
-    for g, w in zip(got, want):
+    for g, w in zip(got, want, strict=True):
         if g != w:
             return f"author {w['id']} is {_brief(g)}; the database has {_brief(w)}"
     return "no difference"
