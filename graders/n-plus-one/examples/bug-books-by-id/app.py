@@ -32,8 +32,7 @@ def list_authors():
         # Statement 2: every book of those authors at once. The database's work grows with N;
         # the number of round trips does not.
         rows = conn.execute(
-            "SELECT id, author_id, title, year FROM books WHERE author_id = ANY(%s)"
-            " ORDER BY id",
+            "SELECT id, author_id, title, year FROM books WHERE author_id = ANY(%s) ORDER BY id",
             (list(by_id),),
         )
         for book_id, author_id, title, year in rows:
