@@ -283,17 +283,19 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
     )
 
 
-def _tests_kind(folder: Path, grader: Path, path: Path, data: dict[str, Any], private: bool) -> None:
+def _tests_kind(
+    folder: Path, grader: Path, path: Path, data: dict[str, Any], private: bool
+) -> None:
     """A tests-kind exercise: the submission is pytest files; the grader holds the APIs."""
     for key in ("app", "services", "upstreams", "worker", "secrets"):
         if key in data:
             raise ExerciseError(
-                path, "not for kind = \"tests\" (the APIs under test are the grader's)", key
+                path, 'not for kind = "tests" (the APIs under test are the grader\'s)', key
             )
     if not private:
         raise ExerciseError(
             path,
-            "kind = \"tests\" needs private = true: the learner must not read the variants",
+            'kind = "tests" needs private = true: the learner must not read the variants',
             "grader.private",
         )
     for sub in ("starter", "solution"):

@@ -134,7 +134,9 @@ def _grader_problems(exercise: Exercise) -> list[LintProblem]:
     if exercise.kind == "tests":
         from sandbox.grading import apis
 
-        problems += [LintProblem(where, "", what) for where, what in apis.check(exercise.grader_dir)]
+        problems += [
+            LintProblem(where, "", what) for where, what in apis.check(exercise.grader_dir)
+        ]
     for test in tests:
         if not test.description:
             problems.append(

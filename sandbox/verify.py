@@ -135,7 +135,9 @@ def _mutant_jobs(
     for i, mutant in enumerate(seeded):
         folder = mutants_mod.materialize(source, mutant, tmp / f"mutant-{i:04d}")
         if tests_kind:
-            jobs.append(Job(replace(ex, grader_dir=folder), ex.solution, f"{ex.slug}/mutant-{i:04d}"))
+            jobs.append(
+                Job(replace(ex, grader_dir=folder), ex.solution, f"{ex.slug}/mutant-{i:04d}")
+            )
         else:
             jobs.append(Job(ex, folder, f"{ex.slug}/mutant-{i:04d}"))
     return seeded, generated, jobs

@@ -83,7 +83,7 @@ def check(grader: Path) -> list[tuple[Path, str]]:
     for path in files:
         entry = meta.get(path.stem)
         if not isinstance(entry, dict) or not isinstance(entry.get("area"), str):
-            problems.append((meta_file, f"[{path.stem}] needs area = \"…\" (a README area)"))
+            problems.append((meta_file, f'[{path.stem}] needs area = "…" (a README area)'))
         elif set(entry) - {"area", "bug"}:
             problems.append((meta_file, f"[{path.stem}] has unknown keys (known: area, bug)"))
         if path.read_text(encoding="utf-8") == source:

@@ -264,7 +264,9 @@ class ApiServer:
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONUNBUFFERED": "1",
         }
-        user: dict[str, Any] = {} if uid is None else {"user": uid, "group": uid, "extra_groups": []}
+        user: dict[str, Any] = (
+            {} if uid is None else {"user": uid, "group": uid, "extra_groups": []}
+        )
         self._proc = subprocess.Popen(
             [sys.executable, "-I", "-B", "-c", _SERVER, host, str(port)],
             cwd="/",
@@ -483,6 +485,8 @@ class SuiteRuns:
         return {} if uid is None else {"user": uid, "group": uid, "extra_groups": []}
 
     def _copy_submission(self) -> None:
+        if self.spec.learner_uid is None:
+            self.spec.workdir.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             ["cp", "-R", "-T", "--", str(self.spec.submission), str(self.spec.workdir)],
             check=True,
