@@ -110,6 +110,13 @@ def test_an_unknown_task_is_404():
     assert "error" in r.json()
 
 
+@pytest.mark.parametrize("path", ["/tasks/abc", "/nothing-here"])
+def test_any_other_path_is_a_json_404(path):
+    r = requests.get(BASE + path)
+    assert r.status_code == 404
+    assert isinstance(r.json()["error"], str)
+
+
 # -- listing, filtering, pagination ------------------------------------------------------------
 
 
@@ -136,6 +143,21 @@ def test_limit_and_offset_cut_the_page_and_total_counts_every_match():
     assert listing(tag=tag, limit=2, offset=2) == {"items": made[2:4], "total": 5}
     assert listing(tag=tag, limit=2, offset=4) == {"items": made[4:], "total": 5}
     assert listing(tag=tag, offset=9) == {"items": [], "total": 5}
+
+
+def test_the_unfiltered_list_holds_every_task():
+    made = [create(), create()]
+    page = listing(limit=100)
+    assert page["total"] >= 2
+    assert [t for t in page["items"] if t in made] == made
+    ids = [t["id"] for t in page["items"]]
+    assert ids == sorted(ids)
+
+
+def test_a_limit_of_1_is_one_task():
+    tag = new_tag()
+    first, _ = create(tags=[tag]), create(tags=[tag])
+    assert listing(tag=tag, limit=1) == {"items": [first], "total": 2}
 
 
 def test_the_default_limit_is_20_and_100_is_allowed():
@@ -172,6 +194,24 @@ def test_an_invalid_patch_is_422_and_changes_nothing():
     assert r.status_code == 422
     assert r.json()["field"] == "priority"
     assert requests.get(f"{BASE}/tasks/{task['id']}").json() == task
+
+
+def test_patch_validates_the_title_too():
+    task = create()
+    for title in ("", "  ", "x" * 101):
+        r = requests.patch(f"{BASE}/tasks/{task['id']}", json={"title": title})
+        assert r.status_code == 422
+        assert r.json()["field"] == "title"
+
+
+@pytest.mark.parametrize("body", ["not json", "[]"])
+def test_a_patch_that_is_not_a_json_object_is_400(body):
+    task = create()
+    r = requests.patch(
+        f"{BASE}/tasks/{task['id']}", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 400
+    assert "error" in r.json()
 
 
 def test_patch_of_an_unknown_task_is_404():
