@@ -301,7 +301,7 @@ def _tests_kind(
     for sub in ("starter", "solution"):
         if not any((folder / sub).rglob("test_*.py")):
             raise ExerciseError(folder / sub, "missing test_*.py (the submission is tests)")
-    from sandbox.grading import apis
+    from sandbox import apis
 
     problems = apis.check(grader)
     if problems:

@@ -132,7 +132,7 @@ def _grader_problems(exercise: Exercise) -> list[LintProblem]:
             LintProblem(exercise.grader_dir, "", f"has {len(tests)} tests; write at least {least}")
         )
     if exercise.kind == "tests":
-        from sandbox.grading import apis
+        from sandbox import apis
 
         problems += [
             LintProblem(where, "", what) for where, what in apis.check(exercise.grader_dir)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from sandbox import apis
 from sandbox import examples as examples_mod
 from sandbox import mutants as mutants_mod
 from sandbox.examples import ExampleOutcome
 from sandbox.exercises import Exercise
-from sandbox.grading import apis
 from sandbox.mutants import MutantOutcome, MutationReport
 from sandbox.results import Result, Status
 from sandbox.runners import Job, Runner

@@ -1,7 +1,7 @@
 """Exercises whose submission is tests: the learner's pytest suite, run against APIs we hold.
 
 The suite runs once against the correct API and once against each buggy variant
-(sandbox/grading/apis.py), one run at a time, in an order drawn at random. A variant is *caught*
+(sandbox/apis.py), one run at a time, in an order drawn at random. A variant is *caught*
 when the suite does not pass against it. Who runs what, in the container:
 
     the grader      root with SETUID/SETGID/KILL only; reads the private grader files
@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sandbox.grading import apis as apis_mod
-from sandbox.grading.apis import Api, Apis
+from sandbox import apis as apis_mod
+from sandbox.apis import Api, Apis
 
 OUTPUT_KEEP = 64 * 1024  # bytes of a run's output kept
 SHOWN = 1600  # characters of it in a failure message (head and tail)

@@ -7,8 +7,7 @@ import tomllib
 
 import pytest
 
-from sandbox import exercises
-from sandbox.grading import apis
+from sandbox import apis, exercises
 from sandbox.results import Status
 from sandbox.runners import Job
 from sandbox.runners.docker import DockerRunner

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import exercises, lint, mutants, verify
+from sandbox import apis, exercises, lint, mutants, verify
 from sandbox.errors import ExerciseError
 from sandbox.exercises import Exercise
-from sandbox.grading import apis, suites
+from sandbox.grading import suites
 from sandbox.grading.checks import Checks
 from sandbox.jobspec import JobSpec
 from sandbox.runners import Job
