@@ -239,7 +239,7 @@ class SuiteRun:
     def story(self) -> str:
         """What happened, for the learner (only ever shown for the correct API)."""
         if self.exit_code is None:
-            head = "your tests were stopped: they ran longer than the time limit"
+            head = "your tests were stopped: they ran longer than the time limit of one run"
         elif self.exit_code == NO_TESTS:
             head = (
                 "pytest collected no tests (exit code 5): name the files test_*.py and the "
