@@ -17,6 +17,7 @@ from typing import Any
 
 from sandbox.errors import ExerciseError, UsageError
 from sandbox.jobspec import (
+    KINDS,
     MAX_UPSTREAMS,
     RESERVED_ENV,
     SECRET_NAME,
@@ -56,6 +57,7 @@ class Exercise:
     prerequisites: tuple[str, ...] = ()  # slugs a learner should finish first
     track: str = ""  # the learning path's track id ("" when the course has no path file)
     services: ServicesEntry = field(default_factory=ServicesEntry)  # started for the grader
+    kind: str = "app"  # "app": the submission is an app; "tests": it is tests (docs/authoring.md)
 
     @property
     def readme(self) -> Path:
@@ -183,6 +185,9 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
     if version != FORMAT_VERSION:
         raise ExerciseError(path, f"must be {FORMAT_VERSION}", "format_version")
     ident = r.text("id", pattern=_SLUG, what="a stable id (lowercase letters, digits, -)")
+    kind = r.text("kind", "app")
+    if kind not in KINDS:
+        raise ExerciseError(path, f"must be one of {', '.join(KINDS)}, got {kind!r}", "kind")
     title = r.text("title")
     summary = r.text("summary")
     topics = r.text_list("topics")
@@ -219,6 +224,7 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         {
             "format_version",
             "id",
+            "kind",
             "estimated_minutes",
             "prerequisites",
             "title",
@@ -238,7 +244,9 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         }
     )
 
-    modules = {"app": app.module, "worker": services.worker}
+    if kind == "tests":
+        _tests_kind(folder, grader, path, data, private)
+    modules = {"app": app.module, "worker": services.worker} if kind == "app" else {}
     for sub in ("starter", "solution"):
         for role, module in modules.items():
             if module and not (folder / sub / f"{module.replace('.', '/')}.py").is_file():
@@ -271,7 +279,33 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         estimated_minutes=minutes,
         prerequisites=tuple(prerequisites),
         services=services,
+        kind=kind,
     )
+
+
+def _tests_kind(
+    folder: Path, grader: Path, path: Path, data: dict[str, Any], private: bool
+) -> None:
+    """A tests-kind exercise: the submission is pytest files; the grader holds the APIs."""
+    for key in ("app", "services", "upstreams", "worker", "secrets"):
+        if key in data:
+            raise ExerciseError(
+                path, 'not for kind = "tests" (the APIs under test are the grader\'s)', key
+            )
+    if not private:
+        raise ExerciseError(
+            path,
+            'kind = "tests" needs private = true: the learner must not read the variants',
+            "grader.private",
+        )
+    for sub in ("starter", "solution"):
+        if not any((folder / sub).rglob("test_*.py")):
+            raise ExerciseError(folder / sub, "missing test_*.py (the submission is tests)")
+    from sandbox import apis
+
+    problems = apis.check(grader)
+    if problems:
+        raise ExerciseError(*problems[0])
 
 
 def _services(r: _Reader, path: Path, limits: dict[str, Any]) -> ServicesEntry:

@@ -5,7 +5,7 @@ Tags carry a hash of their inputs, so a build whose inputs did not change is a n
           offline by images/base/bootstrap.sh (debootstrap + docker import);
 - runner: `backend-sandbox-runner:<hash>` of the base image id, the Dockerfile, the pinned
           requirements and the in-container code (sandbox/grading, results.py, jobspec.py,
-          atomic.py: standard library only).
+          atomic.py, apis.py: standard library only).
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ def _runner_inputs() -> list[tuple[str, Path]]:
         ("sandbox/results.py", pkg / "results.py"),
         ("sandbox/jobspec.py", pkg / "jobspec.py"),
         ("sandbox/atomic.py", pkg / "atomic.py"),
+        ("sandbox/apis.py", pkg / "apis.py"),
     ]
     for src in sorted((pkg / "grading").rglob("*")):
         if src.is_file() and "__pycache__" not in src.parts:

@@ -16,6 +16,9 @@ JOB_VERSION = 1
 # Services graders may start (sandbox/grading/services/), and how many upstreams at most.
 SERVICES = ("redis", "postgres", "clock")
 MAX_UPSTREAMS = 8
+# What a submission is: an app the grader tests ("app"), or tests the grader runs against an API
+# it holds ("tests": sandbox/grading/suites.py).
+KINDS = ("app", "tests")
 # `secrets = [...]`: environment variables the grader fills with a fresh random value each run.
 SECRET_NAME = r"[A-Z][A-Z0-9_]{0,63}"
 RESERVED_ENV = frozenset(
@@ -106,6 +109,7 @@ class JobSpec:
     app: AppEntry = field(default_factory=AppEntry)
     limits: Limits = field(default_factory=Limits)
     services: ServicesEntry = field(default_factory=ServicesEntry)
+    kind: str = "app"  # one of KINDS
     version: int = JOB_VERSION
 
     def to_json(self) -> str:
@@ -129,7 +133,14 @@ class JobSpec:
             app=_section(AppEntry, data.get("app", {})),
             limits=_section(Limits, data.get("limits", {})),
             services=ServicesEntry.from_dict(data.get("services", {})),
+            kind=_kind(data.get("kind", "app")),
         )
+
+
+def _kind(value: Any) -> str:
+    if value not in KINDS:
+        raise ValueError(f"job spec: kind must be one of {KINDS}, got {value!r}")
+    return str(value)
 
 
 def _typed(

@@ -25,6 +25,9 @@ README_SECTIONS = (
 )
 MIN_HINTS, MAX_HINTS = 3, 4
 MIN_TESTS = 6
+# A tests-kind exercise grades one suite: "passes on the correct API" and "catches the variants"
+# (partial credit, one case per variant) are the two tests it needs.
+MIN_TESTS_OF_KIND = {"app": MIN_TESTS, "tests": 2}
 MIN_CORRECT_EXAMPLES, MIN_BUG_EXAMPLES = 2, 3
 EXAMPLES_FILE = "examples.toml"
 _TODO = re.compile(r"\bTODO\(author\)")
@@ -123,12 +126,17 @@ def _grader_problems(exercise: Exercise) -> list[LintProblem]:
     except (UnreadableGrader, SyntaxError) as exc:
         return [LintProblem(exercise.grader_dir, "", f"cannot be read statically: {exc}")]
     problems = []
-    if len(tests) < MIN_TESTS:
+    least = MIN_TESTS_OF_KIND[exercise.kind]
+    if len(tests) < least:
         problems.append(
-            LintProblem(
-                exercise.grader_dir, "", f"has {len(tests)} tests; write at least {MIN_TESTS}"
-            )
+            LintProblem(exercise.grader_dir, "", f"has {len(tests)} tests; write at least {least}")
         )
+    if exercise.kind == "tests":
+        from sandbox import apis
+
+        problems += [
+            LintProblem(where, "", what) for where, what in apis.check(exercise.grader_dir)
+        ]
     for test in tests:
         if not test.description:
             problems.append(

@@ -205,8 +205,11 @@ def python_files(folder: Path) -> list[Path]:
     )
 
 
-def generate(folder: Path, *, seed: int = 0, limit: int | None = None) -> tuple[list[Mutant], int]:
-    """Every mutant of the folder's Python files (or a `limit`-sized sample chosen by `seed`).
+def generate(
+    folder: Path, *, seed: int = 0, limit: int | None = None, only: tuple[str, ...] = ()
+) -> tuple[list[Mutant], int]:
+    """Every mutant of the folder's Python files (or a `limit`-sized sample chosen by `seed`);
+    `only`: of these files alone (paths relative to the folder).
 
     Returns (mutants, how many there were before sampling). The same folder and seed always give
     the same mutants in the same order.
@@ -214,6 +217,8 @@ def generate(folder: Path, *, seed: int = 0, limit: int | None = None) -> tuple[
     every: list[Mutant] = []
     for path in python_files(folder):
         rel = path.relative_to(folder).as_posix()
+        if only and rel not in only:
+            continue
         every += mutants_of_source(path.read_text(encoding="utf-8"), rel)
     if limit is not None and len(every) > limit:
         keep = sorted(random.Random(seed).sample(range(len(every)), max(0, limit)))

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from sandbox import apis
 from sandbox import examples as examples_mod
 from sandbox import mutants as mutants_mod
 from sandbox.examples import ExampleOutcome
@@ -101,14 +102,8 @@ def verify(
             work += [Job(ex, ex.starter, f"{ex.slug}/starter")]
             work += [Job(ex, e.folder, f"{ex.slug}/examples/{e.name}") for e in golden]
             if mutants is not None:
-                seeded, generated = mutants_mod.generate(
-                    ex.solution, seed=mutants.seed, limit=mutants.limit
-                )
-                for i, mutant in enumerate(seeded):
-                    folder = mutants_mod.materialize(
-                        ex.solution, mutant, Path(tmp) / ex.slug / f"mutant-{i:04d}"
-                    )
-                    work.append(Job(ex, folder, f"{ex.slug}/mutant-{i:04d}"))
+                seeded, generated, mutant_jobs = _mutant_jobs(ex, mutants, Path(tmp) / ex.slug)
+                work += mutant_jobs
             plans.append((ex, golden, seeded, generated))
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             results = iter(list(pool.map(runner.run, work)))
@@ -122,6 +117,30 @@ def verify(
             report = MutationReport(mutants.seed, generated, graded)
         checks.append(Verification(ex, solution, starter, outcomes, report))
     return checks
+
+
+def _mutant_jobs(
+    ex: Exercise, options: MutantOptions, tmp: Path
+) -> tuple[list[mutants_mod.Mutant], int, list[Job]]:
+    """The mutants' jobs. For a tests-kind exercise the faults go into the correct API the
+    grader holds, and the reference suite is graded against each: a mutant is caught when the
+    suite fails against it (how thorough the reference tests are, area by area)."""
+    tests_kind = ex.kind == "tests"
+    source = ex.grader_dir if tests_kind else ex.solution
+    only = (f"{apis.APPS_DIR}/{apis.CORRECT}",) if tests_kind else ()
+    seeded, generated = mutants_mod.generate(
+        source, seed=options.seed, limit=options.limit, only=only
+    )
+    jobs = []
+    for i, mutant in enumerate(seeded):
+        folder = mutants_mod.materialize(source, mutant, tmp / f"mutant-{i:04d}")
+        if tests_kind:
+            jobs.append(
+                Job(replace(ex, grader_dir=folder), ex.solution, f"{ex.slug}/mutant-{i:04d}")
+            )
+        else:
+            jobs.append(Job(ex, folder, f"{ex.slug}/mutant-{i:04d}"))
+    return seeded, generated, jobs
 
 
 def as_document(checks: list[Verification]) -> dict[str, Any]:

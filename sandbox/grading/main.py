@@ -53,6 +53,10 @@ def main(argv: list[str]) -> int:
         "-q",
         "--no-header",
         "--tb=short",
+        # Golden examples are submissions, not grader tests (the Docker runner never even copies
+        # them in; on the host they sit in the grader folder, and a tests-kind one has test_*.py).
+        "--ignore",
+        str(grader / "examples"),
         str(grader),
     ]
     try:

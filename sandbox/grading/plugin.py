@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 
 from sandbox.atomic import write_atomic
-from sandbox.grading import channel, services
+from sandbox.grading import channel, services, suites
 from sandbox.grading.checks import CHECKS, Checks
 from sandbox.grading.learner_app import AppDidNotStart, AppSpec, LearnerApp
+from sandbox.grading.serviceconf import APPS_UID
 from sandbox.jobspec import JobSpec
 from sandbox.results import (
     OUTPUT_CAP,
@@ -48,6 +49,7 @@ class GradingState:
     app_spec: AppSpec
     result_file: Path | None
     test_timeout_s: float
+    grader_dir: Path = Path()
     started: float = field(default_factory=time.monotonic)
     app: LearnerApp | None = None
     startup_error: str | None = None
@@ -143,6 +145,7 @@ def _load_job(config: pytest.Config) -> GradingState | None:
         app_spec=AppSpec.from_job(spec),
         result_file=Path(result_file) if result_file else None,
         test_timeout_s=spec.limits.test_timeout_s,
+        grader_dir=Path(spec.grader),
     )
 
 
@@ -172,6 +175,7 @@ def _spec_by_hand(config: pytest.Config, submission: str) -> JobSpec:
         app=exercise.app,
         limits=exercise.limits,
         services=exercise.services,
+        kind=exercise.kind,
     )
 
 
@@ -228,6 +232,28 @@ def fresh_app(request: pytest.FixtureRequest) -> Iterator[LearnerApp]:
     finally:
         learner.stop()
         state.extra_apps.remove(learner)
+
+
+@pytest.fixture(scope="session")
+def suite(request: pytest.FixtureRequest) -> suites.SuiteRuns:
+    """A tests-kind exercise: the learner's tests, run against the correct API and against each
+    hidden buggy variant the grader holds (sandbox/grading/suites.py); each run is limited to
+    the exercise's `test_timeout_s`."""
+    state = _state(request.config)
+    learner = state.app_spec.learner_uid
+    spec = suites.SuiteSpec(
+        submission=state.app_spec.submission,
+        workdir=state.app_spec.workdir,
+        grader=state.grader_dir,
+        learner_uid=learner,
+        apps_uid=None if learner is None else APPS_UID,
+        timeout_s=state.test_timeout_s,
+    )
+    try:
+        return suites.run_suites(spec)
+    except suites.SuiteError as exc:
+        state.service_error = f"Could not grade: the exercise's APIs did not run ({exc})."
+        raise
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""`sandbox run` inside the container: the learner's app served for a person, not graded.
+"""`sandbox run` inside the container: the learner's app served for a person, not graded (for
+a tests-kind exercise: the correct API their tests are written against).
 
 Same image, same user boundary and limits as grading; the job arrives on stdin as for a check,
 then the app is copied and served on 0.0.0.0:PORT (published by the host on 127.0.0.1 only)
@@ -13,7 +14,9 @@ from pathlib import Path
 
 from sandbox.grading.learner_app import AppSpec, LearnerApp
 from sandbox.grading.main import _make_private, _unpack_stdin
+from sandbox.grading.serviceconf import APPS_UID
 from sandbox.grading.services import fresh_secrets
+from sandbox.grading.suites import serve_correct
 from sandbox.jobspec import JobSpec
 
 PORT = 5000
@@ -26,6 +29,9 @@ def main(argv: list[str]) -> int:
     import os
 
     _make_private(os.environ.get("HOME"), os.environ.get("TMPDIR"))
+    if job.kind == "tests":  # the learner writes tests: serve them the API those tests are for
+        uid = None if job.learner_uid is None else APPS_UID
+        return serve_correct(Path(job.grader), uid, "0.0.0.0", PORT)
     spec = AppSpec.from_job(job)
     # Declared secrets get a fresh value, shown once so the person can use them by hand.
     chosen = fresh_secrets(job.services.secrets)

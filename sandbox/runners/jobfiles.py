@@ -37,6 +37,7 @@ def job_spec(
         app=job.exercise.app,
         limits=job.exercise.limits,
         services=job.exercise.services,
+        kind=job.exercise.kind,
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "sandbox"
-IN_IMAGE = {"sandbox.results", "sandbox.jobspec", "sandbox.atomic", "sandbox"}
+IN_IMAGE = {"sandbox.results", "sandbox.jobspec", "sandbox.atomic", "sandbox.apis", "sandbox"}
 
 
 def _module_name(path: Path) -> str:

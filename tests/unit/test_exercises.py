@@ -65,6 +65,9 @@ def test_the_real_exercises_load(real_exercises: list[Exercise]) -> None:
         assert ex.root == REPO / "exercises" / ex.slug
         assert ex.grader_dir == REPO / "graders" / ex.slug
         assert ex.readme.is_file()
+        if ex.kind == "tests":  # the submission is tests (tests/unit/test_tests_kind.py)
+            assert any(ex.starter.glob("test_*.py")) and any(ex.solution.glob("test_*.py"))
+            continue
         entry = f"{ex.app.module}.py"  # app.py, or e.g. wsgi.py for a factory's entry point
         assert (ex.starter / entry).is_file() and (ex.solution / entry).is_file()
 
