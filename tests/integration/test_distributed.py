@@ -125,10 +125,8 @@ class Worker:
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()  # the main process only: a warm shutdown finishes its job
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                pass
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)  # anything of its group still there
 

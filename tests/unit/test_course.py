@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import csv
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,16 +17,19 @@ from sandbox.results import Result, Status
 from sandbox.runners import Job
 from sandbox.runners.fake import FakeRunner
 
-from conftest import VALID_EXERCISE, make_exercise
-
 
 @pytest.fixture
-def course_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def course_home(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    exercise_data: dict[str, Any],
+    exercise_factory: Callable[..., Path],
+) -> Path:
     home = tmp_path / "home"
     for slug, points in (("alpha", 3), ("beta", 5), ("gamma", 2)):
-        data = copy.deepcopy(VALID_EXERCISE)
+        data = copy.deepcopy(exercise_data)
         data.update(id=slug, points=points)
-        make_exercise(home, slug, data)
+        exercise_factory(home, slug, data)
         grader = home / "graders" / slug / "test_x.py"
         grader.write_text(grader.read_text().replace("points(3)", f"points({points})"))
     monkeypatch.setenv("SANDBOX_HOME", str(home))
