@@ -77,6 +77,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
         raise UsageError("--course ROOT grades every exercise under ROOT: give no SLUG SUBMISSIONS")
     if not args.course and not (args.slug and args.submissions):
         raise UsageError("give SLUG SUBMISSIONS (one exercise) or --course ROOT (a whole course)")
+    if args.broker:
+        from sandbox.distributed.settings import check_url
+
+        check_url(args.broker)
     subs, outdir = Path(args.course or args.submissions), Path(args.outdir)
     if not subs.is_dir():
         raise UsageError(f"{subs} is not a folder of submissions")

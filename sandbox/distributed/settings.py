@@ -84,7 +84,9 @@ def make_app(options: BrokerOptions) -> Celery:
         task_send_sent_event=True,
         result_expires=7 * 24 * 3600,  # replies outlive a coordinator that is down for a while
         broker_connection_retry_on_startup=True,
-        broker_connection_max_retries=3,  # then the coordinator stops with a resume hint
+        # A worker is a service: it reconnects to a restarted Redis for as long as it takes (the
+        # coordinator watches Redis itself and stops, resumable, after 30 s without it).
+        broker_connection_max_retries=None,
         worker_hijack_root_logger=False,
     )
     return app
