@@ -233,6 +233,36 @@ def test_two_workers_give_the_local_gradebook(
     again_code, again, _ = _finish(_grade(subs, tmp_path / "broker", redis_server.url))
     assert again_code == code and again["reused"] == 4 and again["graded_now"] == 0
 
+    # A course (two exercises, one student missing one) through the same workers, and locally.
+    course = tmp_path / "course"
+    shutil.copytree(subs, course / "http-handler")
+    hashing = exercises.load("hash-passwords")
+    shutil.copytree(hashing.solution, course / "hash-passwords" / "ana")
+    shutil.copytree(hashing.starter, course / "hash-passwords" / "ben")
+    (course / "no-such-exercise").mkdir()
+    outs = {}
+    for where, broker in (("local", None), ("broker", redis_server.url)):
+        outs[where] = tmp_path / f"course-{where}"
+        command = [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "grade",
+            "--course",
+            str(course),
+            "-o",
+            str(outs[where]),
+            "--json",
+        ] + (["--broker", broker] if broker else [])
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        doc = json.loads(done.stdout)
+        assert doc["unknown_folders"] == ["no-such-exercise"]
+    book = {w: (o / "course-gradebook.csv").read_text() for w, o in outs.items()}
+    assert book["broker"] == book["local"]
+    rows = {r["student"]: r for r in csv.DictReader(book["local"].splitlines())}
+    assert rows["ana"]["http-handler"] == "21" and rows["cho"]["hash-passwords"] == ""
+
 
 def test_a_worker_killed_mid_job_loses_nothing(
     tmp_path: Path,

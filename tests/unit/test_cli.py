@@ -683,3 +683,12 @@ def test_grade_and_worker_refuse_bad_arguments(
 ) -> None:
     assert cli.main(argv) == 2
     assert says in " ".join(capsys.readouterr().err.split())
+
+
+def test_a_worker_without_docker_refuses_to_start(
+    sandbox_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{sandbox_home}/no-engine.sock")
+    assert cli.main(["worker", "--broker", "redis://127.0.0.1:1/0"]) == 3
+    err = " ".join(capsys.readouterr().err.split())
+    assert "Docker" in err and "Traceback" not in err
