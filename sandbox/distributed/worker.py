@@ -64,6 +64,12 @@ def _exercise_digest(slug: str) -> str:
     return STATE.digests[slug]
 
 
+def _claimed(message: object) -> str:
+    """The job id a message claims, if it looks like one (a reply must name some job)."""
+    claimed = message.get("job_id") if isinstance(message, dict) else None
+    return claimed if isinstance(claimed, str) and DIGEST.fullmatch(claimed) else "0" * 32
+
+
 def grade(
     message: object, hostname: str, engine_lost: Callable[[], None] = lambda: None
 ) -> dict[str, Any]:
@@ -73,13 +79,11 @@ def grade(
     def reply(job: str, outcome: Outcome, result: str = "", reason: str = "") -> dict[str, Any]:
         return GradeReply(job, outcome, hostname, result, reason[:2000]).to_message()
 
-    claimed = message.get("job_id") if isinstance(message, dict) else None
-    fallback = claimed if isinstance(claimed, str) and DIGEST.fullmatch(claimed) else "0" * 32
     try:
         request = GradeRequest.from_message(message)
     except BadMessage as exc:
         log.warning("refused a malformed request: %s", exc)
-        return reply(fallback, "refused", reason=f"malformed request: {exc}")
+        return reply(_claimed(message), "refused", reason=f"malformed request: {exc}")
     try:
         exercise = exercises.load(request.exercise)
         mine = _exercise_digest(request.exercise)
@@ -113,7 +117,7 @@ def grade(
         except SubmissionRejected as exc:
             return reply(request.job_id, "refused", reason=f"the submission failed intake: {exc}")
         except InfrastructureError as exc:
-            if not _runner().alive():
+            if STATE.runner is None or not STATE.runner.alive():
                 engine_lost()
             return reply(request.job_id, "unavailable", reason=str(exc))
         if result.infrastructure and not runner.alive():
@@ -138,7 +142,14 @@ def register(app: Celery) -> None:
             )
             app.control.cancel_consumer(QUEUE, destination=[hostname])
 
-        return grade(message, hostname, engine_lost)
+        try:
+            return grade(message, hostname, engine_lost)
+        except Exception as exc:  # a bug of ours: an answer saying so, never a lost job
+            log.exception("grading failed on this worker")
+            reason = f"the worker failed ({type(exc).__name__}: {str(exc)[:300]})"
+            return GradeReply(
+                _claimed(message), "unavailable", hostname, reason=reason
+            ).to_message()
 
 
 def start(
