@@ -48,16 +48,18 @@ gvisor: docker
 	@bash scripts/ensure-gvisor.sh
 
 bench: setup
-	cd bench && ../$(BIN)/python check_overhead.py && ../$(BIN)/python watch_loop.py && ../$(BIN)/python grade_throughput.py && ../$(BIN)/python services_start.py
+	cd bench && ../$(BIN)/python check_overhead.py && ../$(BIN)/python watch_loop.py && ../$(BIN)/python grade_throughput.py && ../$(BIN)/python services_start.py && ../$(BIN)/python broker_throughput.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-## What the tests drive as a person would: headless Chromium (the class report) and tmux
-## (`sandbox watch` in a real terminal).
+## What the tests drive as a person would: headless Chromium (the class report), tmux
+## (`sandbox watch` in a real terminal) and redis-server (the broker of distributed grading; the
+## tests start their own, on free ports, and stop it).
 .PHONY: browser tools
 browser: tools
 tools:
 	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  command -v tmux >/dev/null || missing="$$missing tmux"; \
+	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	  if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi

@@ -18,17 +18,24 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sandbox import submissions
 from sandbox.atomic import write_atomic
-from sandbox.errors import DockerUnavailable, InfrastructureError, SubmissionRejected, UsageError
+from sandbox.errors import (
+    BrokerUnavailable,
+    DockerUnavailable,
+    InfrastructureError,
+    SubmissionRejected,
+    UsageError,
+)
 from sandbox.exercises import Exercise
 from sandbox.reports.gradebook import gradebook_csv
 from sandbox.reports.gradescope import to_gradescope
 from sandbox.reports.html import render_report
 from sandbox.reports.junit import to_junit
 from sandbox.results import Result, Status
-from sandbox.runners import Job, Runner
+from sandbox.runners import Job, Preparing, Runner
 
 RETRIES = 1
 
@@ -38,6 +45,9 @@ class Options:
     jobs: int = os.cpu_count() or 1
     regrade: bool = False
     roster: Path | None = None
+    # Start each next container while the current jobs grade (Docker): start-up, the main cost
+    # of a grading, overlaps the grading instead of adding to it.
+    prepare_ahead: bool = True
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,7 @@ class Batch:
         self.options = options
         self._stop = threading.Event()
         self._plan: Plan | None = None
+        self._ahead: Ahead | None = None
 
     @property
     def results_dir(self) -> Path:
@@ -162,7 +173,12 @@ class Batch:
         if not todo:
             return 0
         done = 0
-        pool = ThreadPoolExecutor(max_workers=max(1, self.options.jobs), thread_name_prefix="grade")
+        jobs = max(1, self.options.jobs)
+        if isinstance(self.runner, Preparing) and self.options.prepare_ahead:
+            self._ahead = Ahead(
+                self.runner, self.exercise, depth=min(jobs, len(todo)), total=len(todo)
+            )
+        pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
         pending: set[Future[Finished | None]] = {pool.submit(self._grade_one, e) for e in todo}
         try:
             while pending:
@@ -180,6 +196,9 @@ class Batch:
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            if self._ahead is not None:
+                self._ahead.close()  # prepared containers no job took are removed
+                self._ahead = None
         return done
 
     def _grade_one(self, entry: submissions.Entry) -> Finished | None:
@@ -202,11 +221,15 @@ class Batch:
         except SubmissionRejected as exc:
             return self._ungraded(entry.student, Status.REJECTED, str(exc))
         problem = ""
-        for _attempt in range(1 + RETRIES):
+        for attempt in range(1 + RETRIES):
             if self._stop.is_set():
                 break
             try:
-                result = self.runner.run(Job(self.exercise, folder, entry.student))
+                job = Job(self.exercise, folder, entry.student)
+                ahead = self._ahead if attempt == 0 else None  # a retry starts afresh
+                result = ahead.run(job) if ahead is not None else self.runner.run(job)
+            except BrokerUnavailable:
+                raise  # the batch stops; what finished is saved, a rerun grades the rest
             except InfrastructureError as exc:
                 problem = str(exc)
             else:
@@ -284,6 +307,54 @@ class Batch:
         write_atomic(out / "junit.xml", to_junit([(s, r) for s, r in rows]))
         generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         write_atomic(out / "report.html", render_report(self.exercise.title, rows, generated))
+
+
+class Ahead:
+    """Containers started ahead of their jobs: `depth` at most waiting, `total` in all.
+
+    Each job takes a prepared container (or, if none is ready yet, waits for the one being
+    started) and its taking starts the next, so a container's start-up runs while other jobs
+    grade. Prepared containers no job took are removed by `close`.
+    """
+
+    def __init__(self, runner: Preparing, exercise: Exercise, depth: int, total: int) -> None:
+        self.runner, self.exercise = runner, exercise
+        self._pool = ThreadPoolExecutor(max_workers=max(1, depth), thread_name_prefix="prepare")
+        self._lock = threading.Lock()
+        self._ready: list[Future[Any]] = []
+        self._left = total
+        for _ in range(max(1, depth)):
+            self._start_one()
+
+    def _start_one(self) -> None:
+        with self._lock:
+            if self._left <= 0:
+                return
+            self._left -= 1
+            self._ready.append(self._pool.submit(self.runner.prepare, self.exercise))
+
+    def run(self, job: Job) -> Result:
+        with self._lock:
+            future = self._ready.pop(0) if self._ready else None
+        self._start_one()
+        warm = None
+        if future is not None:
+            try:
+                warm = future.result()
+            except InfrastructureError:
+                warm = None  # the cold path below says what is wrong, if anything still is
+        return self.runner.run(job, warm) if warm is not None else self.runner.run(job)
+
+    def close(self) -> None:
+        with self._lock:
+            self._left = 0
+            left, self._ready = self._ready, []
+        for future in left:
+            future.cancel()
+        self._pool.shutdown(wait=True)
+        for future in left:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self.runner.discard(future.result())
 
 
 def check_outdir(outdir: Path, submissions_dir: Path) -> None:

@@ -7,7 +7,8 @@
     └── InfrastructureError      3: ours, not the learner's
         ├── DockerUnavailable    no engine reachable
         ├── ImageError           the runner image is missing or failed to build
-        └── RunnerError          a container could not be created, started or read back
+        ├── RunnerError          a container could not be created, started or read back
+        └── BrokerUnavailable    the broker (Redis) stopped answering mid-batch
 
 Every message says what to do next.
 """
@@ -62,3 +63,7 @@ class ImageError(InfrastructureError):
 
 class RunnerError(InfrastructureError):
     """A job could not be run to a result for reasons of ours."""
+
+
+class BrokerUnavailable(InfrastructureError):
+    """The broker of a distributed batch does not answer; the batch stops, resumable."""

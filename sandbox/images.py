@@ -93,6 +93,15 @@ def runner_tag(base_id: str) -> str:
     return f"{RUNNER_REPO}:{_digest(parts)}"
 
 
+def recipe_digest() -> str:
+    """Everything the runner image is built from (the base's bootstrap script and the runner's
+    inputs), without any machine's image ids: equal on two machines that build the same image."""
+    parts = [(_images_dir() / "base" / "bootstrap.sh").read_bytes()]
+    for name, src in _runner_inputs():
+        parts += [name.encode(), src.read_bytes()]
+    return _digest(parts)
+
+
 def _image_id(client: DockerClient, ref: str) -> str | None:
     try:
         return str(client.images.get(ref).id)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -170,6 +173,80 @@ def own_containers(client: Any) -> list[Any]:
     from sandbox.runners.docker import OWNER
 
     return list(client.containers.list(all=True, filters={"label": f"{LABEL}.owner={OWNER}"}))
+
+
+ENGINE_SOCKET = "/var/run/docker.sock"
+
+
+class SocketProxy:
+    """Forwards a Unix socket to the Docker engine until `cut()` drops every connection."""
+
+    def __init__(self, path: Path) -> None:
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(str(path))
+        self.server.listen(64)
+        self.path = path
+        self.conns: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.is_cut = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            with self.lock:
+                if self.is_cut:  # accepted in the instant of the cut: the engine is gone
+                    client.close()
+                    return
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            upstream.connect(ENGINE_SOCKET)
+            with self.lock:
+                self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := src.recv(65536):
+                dst.sendall(data)
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+    def cut(self) -> None:
+        # A close() alone does not wake a thread blocked in accept(), which would then go on
+        # accepting (and forwarding) new connections: a flaky "engine still there".
+        with self.lock:
+            self.is_cut = True
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        with contextlib.suppress(OSError):
+            self.server.shutdown(socket.SHUT_RDWR)
+        self.server.close()
+        with self.lock:
+            for conn in self.conns:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+                conn.close()
+
+
+@pytest.fixture
+def engine_proxy() -> Iterator[Callable[[Path], SocketProxy]]:
+    """A Docker engine reached through a socket the test can cut: an engine that dies, while the
+    real one (other tests, other sessions) goes on."""
+    made: list[SocketProxy] = []
+
+    def make(path: Path) -> SocketProxy:
+        made.append(SocketProxy(path))
+        return made[-1]
+
+    yield make
+    for proxy in made:
+        if not proxy.is_cut:
+            proxy.cut()
 
 
 @pytest.fixture(scope="session")

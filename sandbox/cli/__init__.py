@@ -2,8 +2,9 @@
 
     common.py    exit codes, consoles, the runner options, make_runner
     learner.py   list, start, check, hint, progress
-    staff.py     verify, grade
-    machine.py   doctor, images
+    staff.py     verify, new, catalog
+    grading.py   grade (a class or a whole course; on this machine or through a broker)
+    machine.py   doctor, images, worker
 
 Exit codes are in `common`: 0 full marks, 1 below, 2 usage, 3 ours (infrastructure), 130 interrupted.
 """
@@ -16,7 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from sandbox import __version__
-from sandbox.cli import common, learner, machine, staff
+from sandbox.cli import common, grading, learner, machine, staff
 from sandbox.cli.common import INFRA, INTERRUPTED, Command
 from sandbox.errors import SandboxError
 
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    for module in (learner, staff, machine):
+    for module in (learner, staff, grading, machine):
         module.register(add)
     return parser
 

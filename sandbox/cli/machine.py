@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from sandbox.cli import common
 from sandbox.cli.common import INFRA, OK, AddCommand
@@ -25,6 +26,34 @@ def register(add: AddCommand) -> None:
         choices=["build", "status", "prune"],
         help="build: build what is missing; status: show; prune: remove stale tags",
     )
+    p = add(
+        "worker",
+        cmd_worker,
+        "Grade jobs from a broker (Redis) on this machine's Docker: run one per Docker host.",
+    )
+    p.add_argument(
+        "--broker",
+        required=True,
+        metavar="URL",
+        help="redis://[:PASSWORD@]HOST:PORT/DB or rediss://",
+    )
+    p.add_argument(
+        "-c",
+        "--concurrency",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="jobs graded at once (default: number of cores)",
+    )
+    p.add_argument("--name", help="this worker's name in `celery inspect` (default: host and pid)")
+    p.add_argument(
+        "--visibility-timeout",
+        type=int,
+        default=None,
+        metavar="S",
+        help="seconds before a job of a worker that died goes to another "
+        "(default 1200; must exceed the longest exercise's time limit)",
+    )
+    common.runner_options(p, local=False)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -67,3 +96,20 @@ def cmd_images(args: argparse.Namespace) -> int:
         console.print(f"[green]✓[/] removed {len(removed)} stale image tag(s)")
     render_images(console, images.status(client))
     return OK
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from sandbox.distributed import worker
+    from sandbox.distributed.settings import BrokerOptions, check_url
+    from sandbox.errors import UsageError
+
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    options = BrokerOptions(check_url(args.broker))
+    if args.visibility_timeout is not None:
+        options = BrokerOptions(
+            options.url,
+            visibility_timeout_s=args.visibility_timeout,
+            restore_interval_s=max(1, min(10, args.visibility_timeout // 4)),
+        )
+    return worker.start(options, args.concurrency, args.isolation, common.plain_log, args.name)

@@ -1,27 +1,21 @@
-"""Staff's commands: `grade` a folder of submissions, `verify` the exercises themselves."""
+"""Staff's commands about exercises: `verify` them, scaffold a `new` one, write the `catalog`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sandbox import exercises
 from sandbox.cli import common
-from sandbox.cli.common import BELOW, INFRA, INTERRUPTED, OK, AddCommand
-from sandbox.errors import UsageError
-from sandbox.results import Status
+from sandbox.cli.common import BELOW, INFRA, OK, AddCommand
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    pass
 
-    from sandbox.batch import Batch, Finished, Summary
-
-# Only `register` runs on every command: rich and the batch engine load when `grade` runs.
+# Only `register` runs on every command: what a command needs loads when it runs.
 
 
 def register(add: AddCommand) -> None:
@@ -53,31 +47,6 @@ def register(add: AddCommand) -> None:
         "Print the course's catalog (Markdown), or --write docs/catalog.md and the README's.",
     )
     p.add_argument("--write", action="store_true", help="regenerate the files instead of printing")
-
-    p = add(
-        "grade",
-        cmd_grade,
-        "Grade a folder of submissions (folders, .zip, .tar.gz): gradebook, "
-        "per-student results, Gradescope, JUnit and an HTML report in OUTDIR.",
-    )
-    p.add_argument("slug", help="exercise name")
-    p.add_argument("submissions", help="folder with one entry per student")
-    p.add_argument("-o", "--outdir", required=True, help="where the outputs go (resumable)")
-    p.add_argument(
-        "-j",
-        "--jobs",
-        type=int,
-        default=os.cpu_count() or 1,
-        help="submissions graded in parallel (default: number of cores)",
-    )
-    p.add_argument(
-        "--roster", help="CSV with a `student` column: adds `missing` rows, flags strangers"
-    )
-    p.add_argument(
-        "--regrade", action="store_true", help="grade again even what an earlier run finished"
-    )
-    p.add_argument("--json", action="store_true", help="print a JSON summary (and no progress bar)")
-    common.runner_options(p, local=False)
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
@@ -158,155 +127,3 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if any(c.infrastructure for c in checks):
         return INFRA
     return OK if all(c.ok for c in checks) and not problems else BELOW
-
-
-def cmd_grade(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.markup import escape
-
-    from sandbox.batch import Batch, Options, check_outdir
-
-    exercise = exercises.load(args.slug)
-    subs, outdir = Path(args.submissions), Path(args.outdir)
-    if not subs.is_dir():
-        raise UsageError(f"{subs} is not a folder of submissions")
-    if args.jobs < 1:
-        raise UsageError("-j must be at least 1")
-    check_outdir(outdir, subs)
-    err = Console(stderr=True, highlight=False)
-    runner = common.make_runner(args, lambda msg: err.print(f"[dim]{escape(msg)}[/]"))
-    batch = Batch(
-        exercise,
-        subs,
-        outdir,
-        runner,
-        Options(
-            jobs=args.jobs, regrade=args.regrade, roster=Path(args.roster) if args.roster else None
-        ),
-    )
-    total = len(batch.plan().students)
-    interactive = err.is_terminal and not args.json
-    started = time.monotonic()
-    try:
-        if interactive:
-            summary = _with_progress(batch, err, total)
-        else:
-            summary = batch.run(lambda ev: _plain_line(ev, sys.stderr))
-    except KeyboardInterrupt:
-        saved = len(list(batch.results_dir.glob("*.json")))
-        err.print(
-            f"[yellow]interrupted:[/] {saved} results are saved in {escape(str(batch.results_dir))}; "
-            "run the same command again to grade the rest.",
-            soft_wrap=True,
-        )
-        return INTERRUPTED
-    elapsed = time.monotonic() - started
-    if args.json:
-        print(json.dumps(_summary_doc(summary, elapsed), indent=2))
-    else:
-        _render_summary(Console(highlight=False), summary, elapsed)
-    return INFRA if summary.infrastructure_errors else OK
-
-
-def _with_progress(batch: Batch, err: Console, total: int) -> Summary:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    failures = 0
-    with Progress(
-        TextColumn("[bold]grading[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[failures]} not passed"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=False,
-    ) as progress:
-        task = progress.add_task("grade", total=total, failures=0)
-
-        def on_event(ev: Finished) -> None:
-            nonlocal failures
-            if ev.result.status is not Status.PASS:
-                failures += 1
-            progress.console.print(_line(ev))
-            progress.update(task, advance=1, failures=failures)
-
-        return batch.run(on_event)
-
-
-def _line(ev: Finished) -> str:
-    from rich.markup import escape
-
-    from sandbox.reports.terminal import status_text
-
-    r = ev.result
-    note = " [dim](saved earlier)[/]" if ev.reused else ""
-    reason = (
-        ""
-        if r.status.is_verdict
-        else f"  [dim]{escape(r.message.splitlines()[0][:90] if r.message else '')}[/]"
-    )
-    return f"{status_text(r.status):>8} {escape(ev.student):<24} {r.score:g}/{r.max_score:g}{note}{reason}"
-
-
-def _plain_line(ev: Finished, stream: object) -> None:
-    r = ev.result
-    print(
-        f"{r.status.value:<8} {ev.student} {r.score:g}/{r.max_score:g}"
-        + (" (saved earlier)" if ev.reused else ""),
-        file=stream,
-        flush=True,
-    )  # type: ignore[call-overload]
-
-
-def _summary_doc(summary: Summary, elapsed: float) -> dict[str, object]:
-    return {
-        "outdir": str(summary.outdir),
-        "students": len(summary.rows),
-        "graded_now": summary.graded_now,
-        "reused": summary.reused,
-        "elapsed_s": round(elapsed, 2),
-        "statuses": {s.value: summary.count(s) for s in Status if summary.count(s)},
-        "infrastructure_errors": summary.infrastructure_errors,
-        "not_on_roster": summary.plan.not_on_roster,
-        "ignored_duplicates": summary.plan.duplicates,
-        "outputs": {
-            name: str(summary.outdir / name)
-            for name in ("gradebook.csv", "results", "gradescope", "junit.xml", "report.html")
-        },
-    }
-
-
-def _render_summary(console: Console, summary: Summary, elapsed: float) -> None:
-    from rich.markup import escape
-
-    from sandbox.reports.terminal import status_text
-
-    counts = ", ".join(f"{status_text(s)} {summary.count(s)}" for s in Status if summary.count(s))
-    console.print(
-        f"\n{len(summary.rows)} students in {elapsed:.1f} s "
-        f"({summary.graded_now} graded now, {summary.reused} saved earlier): {counts}"
-    )
-    if summary.plan.not_on_roster:
-        console.print(
-            f"[yellow]Not on the roster:[/] {escape(', '.join(summary.plan.not_on_roster))}"
-        )
-    if summary.plan.duplicates:
-        console.print(
-            "[yellow]Ignored, same student id as another entry:[/] "
-            + escape(", ".join(summary.plan.duplicates))
-        )
-    if summary.infrastructure_errors:
-        console.print(
-            f"[red]{summary.infrastructure_errors} could not be graded on our side;[/] "
-            "rerun the same command to retry them."
-        )
-    console.print(
-        f"Report: [bold]{summary.outdir / 'report.html'}[/]  "
-        f"Gradebook: {summary.outdir / 'gradebook.csv'}"
-    )

@@ -44,6 +44,8 @@ CSP = (
     f"script-src 'sha256-{_SCRIPT_HASH}'; base-uri 'none'; form-action 'none'"
 )
 
+CSP_NO_SCRIPT = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
 
 @dataclass(frozen=True)
 class CheckRow:
@@ -291,7 +293,7 @@ def student_rows(rows: list[tuple[str, Result]]) -> list[StudentRow]:
     return out
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("sandbox.reports", "templates"),
         autoescape=True,  # always: every string on the page may come from a learner
@@ -307,7 +309,7 @@ def _environment() -> Environment:
 
 def render_report(exercise_title: str, rows: list[tuple[str, Result]], generated_at: str) -> str:
     """The class report for `rows` [(student id, result)] as one self-contained HTML page."""
-    template = _environment().get_template("report.html.j2")
+    template = environment().get_template("report.html.j2")
     return template.render(
         title=exercise_title,
         generated_at=generated_at,

@@ -239,7 +239,13 @@ class DockerRunner:
         archive = job_archive(job, spec)
         container = self._create(job.exercise, "run", SERVE_COMMAND, port=port)
         try:
-            stdin = self._start(container, job.exercise.limits)
+            try:
+                stdin = self._start(container, job.exercise.limits)
+            except PortInUse:
+                raise RunnerError(
+                    f"port {port} is already in use on this machine (another `sandbox run`, or "
+                    f"another server): stop it, or choose another port with --port {port + 1}"
+                ) from None
             raw = getattr(stdin, "_sock", stdin)
             raw.sendall(archive)
             raw.close()
@@ -324,6 +330,8 @@ class DockerRunner:
             )
             container.start()
         except (docker.errors.APIError, requests.RequestException, OSError) as exc:
+            if any(s in str(exc) for s in ("port is already allocated", "address already in use")):
+                raise PortInUse(f"Docker could not publish the port: {_short(exc)}") from None
             raise RunnerError(
                 f"Docker could not start the grading container: {_short(exc)}"
             ) from None
@@ -379,6 +387,10 @@ TCP_CGROUP_FILES = (
     "/sys/fs/cgroup/memory/docker/{id}/memory.kmem.tcp.limit_in_bytes",  # cgroupfs driver
     "/sys/fs/cgroup/memory/system.slice/docker-{id}.scope/memory.kmem.tcp.limit_in_bytes",
 )
+
+
+class PortInUse(RunnerError):
+    """`sandbox run`'s port is taken on the host."""
 
 
 def cap_tcp_memory(container_id: str, limits: Limits) -> bool:

@@ -72,3 +72,33 @@ def test_run_serves_on_loopback_and_leaves_nothing_when_stopped(
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_port_already_in_use_says_so_and_how_to_choose_another(
+    tmp_path: Path, runner_image: str
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = int(taken.getsockname()[1])
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sandbox",
+                "run",
+                str(exercises.load("http-handler").solution),
+                "--exercise",
+                "http-handler",
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "XDG_DATA_HOME": str(tmp_path)},
+        )
+    message = " ".join(done.stderr.split())
+    assert done.returncode == 3, done.stderr
+    assert f"port {port} is already in use" in message and f"--port {port + 1}" in message
+    assert "Traceback" not in done.stderr

@@ -665,3 +665,30 @@ def test_verify_lints_and_fails_naming_the_file_and_section(
     readme = str(sandbox_home / "exercises" / "demo" / "README.md")
     assert f"{readme}: ## Goal: missing section (the README is the contract)" in doc["lint"]
     assert any("hints: has 2; write 3–4" in p for p in doc["lint"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["grade", "demo", "-o", "out"], "give SLUG SUBMISSIONS"),
+        (["grade", "--course", "c", "demo", "subs", "-o", "out"], "give no SLUG SUBMISSIONS"),
+        (["grade", "--course", "nowhere", "-o", "out"], "not a folder"),
+        (["grade", "demo", ".", "-o", "o", "--broker", "http://h"], "expected redis://"),
+        (["worker", "--broker", "amqp://h"], "expected redis://"),
+        (["worker", "--broker", "redis://h", "-c", "0"], "--concurrency must be at least 1"),
+    ],
+)
+def test_grade_and_worker_refuse_bad_arguments(
+    sandbox_home: Path, capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
+    assert cli.main(argv) == 2
+    assert says in " ".join(capsys.readouterr().err.split())
+
+
+def test_a_worker_without_docker_refuses_to_start(
+    sandbox_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{sandbox_home}/no-engine.sock")
+    assert cli.main(["worker", "--broker", "redis://127.0.0.1:1/0"]) == 3
+    err = " ".join(capsys.readouterr().err.split())
+    assert "Docker" in err and "Traceback" not in err
