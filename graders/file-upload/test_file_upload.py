@@ -101,7 +101,12 @@ def where_stored(app, data):
 
 
 def safe_name_problem(name):
-    if not isinstance(name, str) or not SAFE_NAME.fullmatch(name) or len(name) > 255:
+    if isinstance(name, str) and SAFE_NAME.fullmatch(name) and len(name) > 255:
+        return (
+            f'"name" is {len(name)} characters long: at most 255 (the longest file name most '
+            "file systems allow, and what the README promises)"
+        )
+    if not isinstance(name, str) or not SAFE_NAME.fullmatch(name):
         return (
             f'"name" {name!r} is not safe: only ASCII letters, digits, ".", "-" and "_", '
             "starting with a letter or digit (so never a path, a hidden file or a trick of Unicode)"
@@ -285,10 +290,11 @@ def test_traversal_names_stay_in_uploads(app, checks):
 
 @pytest.mark.points(2)
 def test_odd_unicode_names_come_back_safe(app, checks):
-    """Fullwidth letters, a right-to-left override or a Unicode slash give a safe ASCII name."""
+    """Fullwidth letters, a right-to-left override, a Unicode slash or 300 characters give a
+    safe ASCII name (at most 255 characters)."""
     work = Path(app.workdir)
     for template in ["ｅｖｉｌ-{h}.png", "invoice-{h}\u202egnp.exe", "..\u2215..\u2215evil-{h}.png",
-                     "résumé-{h}.png", "   ..{h}.png", "写真"]:
+                     "résumé-{h}.png", "   ..{h}.png", "写真", "long-{h}-" + "x" * 290 + ".png"]:
         name = template.format(h=secrets.token_hex(3))
         hostile_upload(app, checks, name, [work.parent / name])
 

@@ -172,7 +172,12 @@ def test_link_header_leads_to_the_next_page(fresh_app, checks):
     with checks.case("the pages reached through the links"):
         exactly_once(r, seen, ids[::-1], "the link must keep the limit and the position")
         if pages != 3:
-            expect.fail(r, f"3 pages of at most 4 events, not {pages}")
+            expect.fail(
+                r,
+                f"3 pages of at most 4 events, not {pages}",
+                "following the links must give pages of the limit first asked for (does your "
+                "next link keep limit=4?)",
+            )
 
 
 @pytest.mark.points(3)

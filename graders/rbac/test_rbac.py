@@ -350,4 +350,7 @@ def test_the_admin_password_comes_from_the_environment(app, app_secrets, checks)
     for guess in guesses:
         with checks.case(f"POST /login as admin with {guess!r}"):
             r = app.post("/login", json={"username": ADMIN, "password": guess})
-            expect.status(r, 401, why="only ADMIN_PASSWORD opens the admin account")
+            # An empty password may be refused as a bad request too (the README: both accepted).
+            expect.status(
+                r, [400, 401] if guess == "" else 401, why="only ADMIN_PASSWORD opens the admin account"
+            )

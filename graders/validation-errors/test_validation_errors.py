@@ -147,6 +147,7 @@ def test_each_rule_is_checked(app, checks):
         ("quantity true", {"items": [{"sku": "a", "quantity": True}]}, "/items/0/quantity"),
         ("quantity 1.5", {"items": [{"sku": "a", "quantity": 1.5}]}, "/items/0/quantity"),
         ("note not a string", {"note": 7}, "/note"),
+        ("note of 201 characters", {"note": "n" * 201}, "/note"),
     ]
     for name, change, pointer in cases:
         order = valid_order(**change)

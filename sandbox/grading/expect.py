@@ -86,7 +86,7 @@ def header(
             fail(response, f"no {name} header, but it is {value!r}", why)
         return ""
     if value is None:
-        fail(response, f"a {name} header", why)
+        fail(response, f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name} header", why)
         return ""  # unreachable: fail raised
     if equals is not None and value != equals:
         fail(response, f"{name}: {equals!r}, but it is {value!r}", why)

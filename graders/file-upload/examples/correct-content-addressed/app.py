@@ -35,7 +35,7 @@ def kind_of(blob):
 def clean(name):
     name = name.replace("\\", "/").split("/")[-1]
     name = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "-" for c in name)
-    name = re.sub(r"^[^A-Za-z0-9]+", "", name)
+    name = re.sub(r"^[^A-Za-z0-9]+", "", name)[:255]
     return name or "download"
 
 

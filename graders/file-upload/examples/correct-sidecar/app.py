@@ -33,7 +33,7 @@ def create():
     blob = head + f.stream.read()
     key = uuid.uuid4().hex
     (STORE / key).write_bytes(blob)
-    meta = {"id": key, "name": secure_filename(f.filename or "") or "file", "type": kind, "size": len(blob)}
+    meta = {"id": key, "name": secure_filename(f.filename or "")[:255] or "file", "type": kind, "size": len(blob)}
     (STORE / f"{key}.json").write_text(json.dumps(meta))
     return jsonify(meta), 201, {"Location": f"/files/{key}"}
 

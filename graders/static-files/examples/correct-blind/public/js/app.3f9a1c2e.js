@@ -1,0 +1,1 @@
+console.log("fingerprinted: cache me forever");
