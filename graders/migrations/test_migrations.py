@@ -115,9 +115,7 @@ def legacy(app, postgres) -> dict[str, Any]:
             "CREATE TABLE schema_migrations ("
             " version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
         )
-        conn.execute(
-            "INSERT INTO schema_migrations VALUES (1, now() - interval '400 days')"
-        )
+        conn.execute("INSERT INTO schema_migrations VALUES (1, now() - interval '400 days')")
         conn.execute(
             "CREATE TABLE members ("
             " id serial PRIMARY KEY, full_name text NOT NULL, email text NOT NULL UNIQUE)"
@@ -280,8 +278,7 @@ def test_the_schema_is_at_version_3(app, postgres, legacy, checks):
             ) from None
         except psycopg.Error as exc:
             raise AssertionError(
-                f"The grader could not test the UNIQUE email (inserting into members failed:"
-                f" {exc})"
+                f"The grader could not test the UNIQUE email (inserting into members failed: {exc})"
             ) from None
 
 
@@ -334,7 +331,9 @@ def test_usernames_are_backfilled_from_the_email(app, postgres, legacy):
         want = row["email"].split("@")[0].lower()
         got = now.get(row["id"], {}).get("username")
         if got != want:
-            wrong.append(f"id {row['id']}: email {row['email']!r}, username {got!r}; expected {want!r}")
+            wrong.append(
+                f"id {row['id']}: email {row['email']!r}, username {got!r}; expected {want!r}"
+            )
     assert not wrong, (
         f"{len(wrong)} of {len(legacy['rows'])} members have the wrong username:\n"
         + "\n".join(wrong[:5])
@@ -388,7 +387,9 @@ def test_a_row_written_after_the_migrations_is_stored_and_served(app, postgres, 
     """POST /members after the migrations answers 201 with a new id, and the row is served and stored."""
     r, body = written["response"], written["body"]
     if r.status_code != 201:
-        expect.status(r, 201, why="new members can join after the migrations; " + id_facts(postgres))
+        expect.status(
+            r, 201, why="new members can join after the migrations; " + id_facts(postgres)
+        )
     made = expect.json_object(r, *FINAL_COLUMNS)
     taken = {row["id"] for row in legacy["rows"]}
     assert made["id"] not in taken, expect.fail(

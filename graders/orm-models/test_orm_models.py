@@ -105,7 +105,9 @@ def test_an_author_and_a_post_are_created(app):
     expect.shape(r, post, POST_SHAPE)
     want = want_post(post["id"], title, author, tags)
     if post != want:
-        expect.fail(r, f"{want} (tags sorted by name, a repeated one once)", "it is what was stored")
+        expect.fail(
+            r, f"{want} (tags sorted by name, a repeated one once)", "it is what was stored"
+        )
     r = app.get(f"/posts/{post['id']}")
     expect.status(r, 200)
     if expect.json_body(r) != want:
@@ -231,7 +233,9 @@ def test_get_posts_lists_every_post_with_its_author_and_tags(app, library):
         post = item["post"]
         want = want_post(post["id"], post["title"], item["author"], item["tags"])
         if listed.get(post["id"]) != want:
-            expect.fail(r, f"a list holding {want}", "every post is listed with its author and tags")
+            expect.fail(
+                r, f"a list holding {want}", "every post is listed with its author and tags"
+            )
     ids = list(listed)
     if ids != sorted(ids):
         expect.fail(r, f"posts in id order; got ids {ids[:12]}", "the README fixes the order")
@@ -337,6 +341,7 @@ def test_deleting_a_post_removes_only_its_links(app, postgres, checks):
     r = app.delete(f"/posts/{gone['id']}")
     with checks.case("the answer and the post"):
         expect.status(r, 204, why="the post is deleted")
+        expect.no_body(r)
         left = scalar(postgres, "SELECT count(*) FROM posts WHERE id = %s", (gone["id"],))
         assert left == 0, f"posts still holds post {gone['id']} after its DELETE answered 204"
     with checks.case("its links"):
@@ -364,6 +369,7 @@ def test_deleting_a_tag_removes_only_its_links(app, postgres, checks):
     r = app.delete(f"/tags/{doomed}")
     with checks.case("the answer and the tag"):
         expect.status(r, 204, why="the tag is deleted")
+        expect.no_body(r)
         assert tag_names_in_db(postgres, [doomed]) == [], f"tags still holds {doomed!r}"
     with checks.case("its links"):
         links = links_of_posts(postgres, [p["id"] for p in posts])

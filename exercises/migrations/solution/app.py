@@ -98,10 +98,8 @@ def get_member(member_id: int):
 
 @app.post("/members")
 def create_member():
-    data = request.get_json(silent=True) or {}
+    data = request.get_json()
     fields = ("first_name", "last_name", "email", "username")
-    if not all(isinstance(data.get(f), str) for f in fields):
-        return jsonify(error="first_name, last_name, email and username are required text"), 400
     with connect() as conn:
         row = conn.execute(
             "INSERT INTO members (first_name, last_name, email, username)"

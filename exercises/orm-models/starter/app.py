@@ -3,7 +3,7 @@
 import os
 
 from flask import Flask, jsonify, request
-from sqlalchemy import Column, ForeignKey, Table, create_engine, select
+from sqlalchemy import Column, ForeignKey, Table, create_engine, make_url, select
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -13,7 +13,7 @@ from sqlalchemy.orm import (
 )
 
 # SQLAlchemy picks the driver from the URL's scheme: psycopg 3 is `postgresql+psycopg`.
-engine = create_engine(os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
+engine = create_engine(make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg"))
 
 
 class Base(DeclarativeBase):
@@ -69,8 +69,8 @@ def post_json(post: Post) -> dict:
     }
 
 
-def not_found(what: str):
-    return jsonify(error=f"no such {what}"), 404
+def not_found():
+    return jsonify(error="not found"), 404
 
 
 @app.post("/authors")
@@ -104,7 +104,7 @@ def delete_author(author_id: int):
     with Session(engine) as session:
         author = session.get(Author, author_id)
         if author is None:
-            return not_found("author")
+            return not_found()
         session.delete(author)
         session.commit()
         return "", 204
@@ -116,7 +116,7 @@ def create_post(author_id: int):
     with Session(engine) as session:
         author = session.get(Author, author_id)
         if author is None:
-            return not_found("author")
+            return not_found()
         names = set(data["tags"])
         tags = list(session.scalars(select(Tag).where(Tag.name.in_(names))))
         tags += [Tag(name=name) for name in names - {t.name for t in tags}]
@@ -140,7 +140,7 @@ def get_post(post_id: int):
     with Session(engine) as session:
         post = session.get(Post, post_id)
         if post is None:
-            return not_found("post")
+            return not_found()
         return jsonify(post_json(post))
 
 
@@ -149,7 +149,7 @@ def delete_post(post_id: int):
     with Session(engine) as session:
         post = session.get(Post, post_id)
         if post is None:
-            return not_found("post")
+            return not_found()
         session.delete(post)
         session.commit()
         return "", 204
@@ -160,7 +160,7 @@ def delete_tag(name: str):
     with Session(engine) as session:
         tag = session.scalars(select(Tag).where(Tag.name == name)).one_or_none()
         if tag is None:
-            return not_found("tag")
+            return not_found()
         session.delete(tag)
         session.commit()
         return "", 204
