@@ -7,9 +7,9 @@ or three-word names, on sparse ids, and starts the app again: migrations 2 and 3
 keeping every row. Last it changes rows behind the app's back, restarts it, and expects nothing
 to be applied again.
 
-Equivalent mutants (nothing the README promises changes): the advisory lock's key (any key
-serialises two starting processes; the grader starts one at a time), and the wording of the
-400/404 error messages.
+Equivalent mutants (nothing the README promises changes): the advisory lock removed or its
+query emptied (it serialises two processes starting at once; the README calls it good practice,
+not graded, and the grader starts one process at a time), and the wording of the 404 error.
 """
 
 from __future__ import annotations

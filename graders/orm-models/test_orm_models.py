@@ -5,7 +5,11 @@ tags, post_tags) as the PostgreSQL superuser: the links a post has, what a delet
 the keys the schema declares. It counts the statements the server ran for GET /posts and GET
 /authors with `postgres.count_statements()`. Every author, title and tag name is unique per run.
 
-Equivalent mutants (nothing the README promises changes): the wording of the 404 errors.
+Equivalent mutants (nothing the README promises changes): the wording of the 404 error; a
+`back_populates` emptied (four of them: it only keeps the two sides of a relationship in step in
+memory inside one session, and no request reads the other side after changing one); and a body
+on the 204 answers of the three DELETEs (Werkzeug sends a 204 without its body, whatever the
+handler returns).
 """
 
 from __future__ import annotations
