@@ -55,7 +55,9 @@ def test_a_status_failure_says_what_was_sent_what_came_back_and_why() -> None:
 def test_header_expectations() -> None:
     r = response(201, "{}", {"Location": "/items/7", "Content-Type": "application/json"})
     assert expect.header(r, "location", matches=r"/items/\d+") == "/items/7"
-    assert "a Allow header" in failure(lambda: expect.header(r, "Allow"))
+    assert "an Allow header" in failure(lambda: expect.header(r, "Allow"))
+    bare = response(200, "{}", {})
+    assert "a Location header" in failure(lambda: expect.header(bare, "Location"))
     assert "'/items/7'" in failure(lambda: expect.header(r, "Location", equals="/items/8"))
     assert "no Location header" in failure(lambda: expect.header(r, "Location", absent=True))
     assert "containing 'xml'" in failure(lambda: expect.header(r, "Content-Type", contains="xml"))
