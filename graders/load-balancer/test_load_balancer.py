@@ -54,6 +54,15 @@ def calls_under(upstream, prefix):
     return [c for c in upstream.calls if c.path.startswith(prefix)]
 
 
+def the_call(pool, path):
+    """The one upstream call for `path` (a request must be forwarded exactly once)."""
+    calls = [c for u in pool for c in u.calls if c.path == path]
+    assert len(calls) == 1, (
+        f"the request for {path} reached the upstreams {len(calls)} times; expected once"
+    )
+    return calls[0]
+
+
 def counts(pool, prefix):
     return {u.name: len(calls_under(u, prefix)) for u in pool}
 
@@ -106,7 +115,9 @@ def test_a_request_reaches_an_upstream_unchanged(app, pool):
         "X-Request-Id": (request_id, headers.get("x-request-id")),
         "Cookie": (f"sid={token}", headers.get("cookie")),
     }
-    wrong = [f"{what}: sent {a!r}, the upstream got {b!r}" for what, (a, b) in wanted.items() if a != b]
+    wrong = [
+        f"{what}: sent {a!r}, the upstream got {b!r}" for what, (a, b) in wanted.items() if a != b
+    ]
     if wrong:
         expect.fail(
             r,
@@ -116,8 +127,23 @@ def test_a_request_reaches_an_upstream_unchanged(app, pool):
 
 
 @pytest.mark.points(1)
+def test_every_method_is_forwarded(app, pool, checks):
+    """PUT, PATCH, DELETE, OPTIONS and HEAD reach an upstream with their own method."""
+    prefix = f"/{unique('verbs')}"
+    for method in ("PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"):
+        with checks.case(method):
+            path = f"{prefix}/{method.lower()}"
+            r = app.request(method, path)
+            expect.status(r, 200, why=f"the upstream answers 200 to {method}")
+            call = the_call(pool, path)
+            assert call.method == method, (
+                f"{method} {path} reached the upstream as {call.method}; expected {method}"
+            )
+
+
+@pytest.mark.points(1)
 def test_the_answer_comes_back_unchanged(app, pool):
-    """The upstream's status, body and end-to-end headers (Location, Set-Cookie, X-…) reach the client."""
+    """The upstream's status (a 303 too), body and end-to-end headers reach the client unchanged."""
     tag, order = unique("tag"), unique("order")
     body = json.dumps({"created": order}).encode()
     for u in pool:
@@ -139,6 +165,11 @@ def test_the_answer_comes_back_unchanged(app, pool):
     expect.header(r, "X-Upstream-Tag", equals=tag, why="an end-to-end header")
     expect.header(r, "Set-Cookie", contains=f"seen={tag}", why="an end-to-end header")
     expect.header(r, "Content-Type", contains="application/json", why="an end-to-end header")
+    for u in pool:
+        u.handler = lambda req: UpstreamResponse(303, b"", {"Location": f"/orders/{order}"})
+    r = app.post(f"/{unique('ans')}/orders", json={"order": order})
+    expect.status(r, 303, why="a redirect is the upstream's answer for the client to follow")
+    expect.header(r, "Location", equals=f"/orders/{order}", why="the client follows it")
 
 
 @pytest.mark.points(1)
@@ -195,8 +226,8 @@ def test_a_burst_is_shared_evenly(app, pool):
 
 
 @pytest.mark.points(2)
-def test_a_get_is_retried_on_another_upstream(app, pool, checks):
-    """A GET whose upstream refuses the connection is retried at once on another: the client gets a 200."""
+def test_a_get_is_retried_on_another_upstream(app, pool, clock, checks):
+    """A GET (or HEAD) whose upstream refuses the connection is retried at once on another: a 200."""
     prefix = f"/{unique('retry')}"
     first, second = secrets.SystemRandom().sample(list(pool), 2)
     with checks.case(f"{first.name} down: three GETs"):
@@ -209,11 +240,16 @@ def test_a_get_is_retried_on_another_upstream(app, pool, checks):
             f"with {first.name} and {second.name} down, three GETs reached {got}; expected all "
             f"three at {last.name}, the only one up"
         )
+    with checks.case(f"11 s later, {first.name} and {second.name} still down: three HEADs"):
+        clock.advance(DOWN_FOR_S + 1)  # their turns come again; they still refuse
+        for n in range(3):
+            r = app.request("HEAD", f"{prefix}/head-{n}")
+            expect.status(r, 200, why="a HEAD changes nothing either: it is retried like a GET")
 
 
 @pytest.mark.points(2)
 def test_a_dead_upstream_leaves_the_rotation(app, pool):
-    """Once an upstream has refused a connection, no request is sent to it: six POSTs all succeed."""
+    """An upstream that refused a connection gets nothing: six POSTs succeed, shared by the other two."""
     prefix = f"/{unique('out')}"
     dead = secrets.choice(pool)
     eject(app, pool, dead, prefix)
@@ -225,6 +261,12 @@ def test_a_dead_upstream_leaves_the_rotation(app, pool):
             why=f"{dead.name} refused a connection a moment ago: it is out of the rotation for "
             f"{DOWN_FOR_S} s, so this POST goes to an upstream that is up",
         )
+    got = counts(pool, f"{prefix}/after")
+    idle = [u.name for u in pool if u is not dead and got[u.name] == 0]
+    assert not idle, (
+        f"with {dead.name} out, six POSTs reached {got}; expected the two others to take turns "
+        f"(each gets some): {', '.join(idle)} got none"
+    )
 
 
 @pytest.mark.points(2)
@@ -251,7 +293,7 @@ def test_a_post_is_not_retried(app, pool):
             return
         expect.status(r, 200, why="the upstreams that are up answer 200")
     statuses = [a.status_code for a in answers]
-    assert False, (
+    raise AssertionError(
         f"with {dead.name} refusing connections, three POSTs in a row answered {statuses} and "
         f"reached {counts(pool, prefix)}; expected one of them (the dead upstream's turn) to "
         f"answer 502: a POST is never retried on another upstream"
@@ -339,7 +381,7 @@ def test_x_forwarded_for_is_appended(app, pool, checks):
             path = f"{prefix}/{n}"
             r = app.get(path, headers={"X-Forwarded-For": sent} if sent else {})
             expect.status(r, 200, why="the upstreams are up")
-            (call,) = [c for u in pool for c in u.calls if c.path == path]
+            call = the_call(pool, path)
             value = {k.lower(): v for k, v in call.headers.items()}.get("x-forwarded-for")
             chain = [part.strip() for part in value.split(",")] if value else None
             assert chain == wanted, (
@@ -352,6 +394,7 @@ def test_x_forwarded_for_is_appended(app, pool, checks):
 HOP_REQUEST = {
     "Keep-Alive": "timeout=5, max=100",
     "TE": "trailers",
+    "Trailer": "X-Checksum",
     "Upgrade": "websocket",
     "Proxy-Authorization": "Basic cHJveHk6c2VjcmV0",
     "Proxy-Connection": "keep-alive",
@@ -360,7 +403,7 @@ HOP_REQUEST = {
 
 @pytest.mark.points(2)
 def test_hop_by_hop_request_headers_are_dropped(app, pool, checks):
-    """The client's Connection, the names it lists, Keep-Alive, TE, Upgrade, Proxy-* do not reach the upstream."""
+    """The client's hop-by-hop headers (Connection and what it names, Keep-Alive, TE, …) are dropped."""
     prefix, named, secret = f"/{unique('hop')}", f"X-Hop-{secrets.token_hex(3)}", unique("s")
     path = f"{prefix}/get"
     r = app.get(
@@ -373,7 +416,7 @@ def test_hop_by_hop_request_headers_are_dropped(app, pool, checks):
         },
     )
     expect.status(r, 200, why="the upstreams are up")
-    (call,) = [c for u in pool for c in u.calls if c.path == path]
+    call = the_call(pool, path)
     got = {k.lower(): v for k, v in call.headers.items()}
     for name, value in {**HOP_REQUEST, named: secret}.items():
         with checks.case(f"{name}: {value}"):
@@ -403,7 +446,7 @@ def test_hop_by_hop_request_headers_are_dropped(app, pool, checks):
             why="the client's Transfer-Encoding framed its body to the proxy; the proxy frames "
             "what it sends itself (a copied Transfer-Encoding beside a Content-Length is refused)",
         )
-        (call,) = [c for u in pool for c in u.calls if c.path == chunked_path]
+        call = the_call(pool, chunked_path)
         assert call.body == b"".join(parts), (
             f"a chunked POST of {b''.join(parts)!r} reached the upstream as {call.body[:200]!r}"
         )
@@ -411,7 +454,7 @@ def test_hop_by_hop_request_headers_are_dropped(app, pool, checks):
 
 @pytest.mark.points(2)
 def test_hop_by_hop_answer_headers_are_dropped(app, pool, checks):
-    """The upstream's Connection, the names it lists, Keep-Alive, Proxy-*, Upgrade, Transfer-Encoding do not reach the client."""
+    """The upstream's hop-by-hop headers (Connection and what it names, Transfer-Encoding, …) are dropped."""
     prefix, named, secret = f"/{unique('hop')}", f"X-Hop-{secrets.token_hex(3)}", unique("s")
     hop = {
         "Keep-Alive": "timeout=7",
@@ -434,7 +477,8 @@ def test_hop_by_hop_answer_headers_are_dropped(app, pool, checks):
                 name,
                 absent=True,
                 why=f"the upstream's {name} describes its connection to the proxy, not the "
-                "proxy's to the client" + (" (its Connection header named it)" if name == named else ""),
+                "proxy's to the client"
+                + (" (its Connection header named it)" if name == named else ""),
             )
     with checks.case(f"Connection: {named}"):
         if named.lower() in r.headers.get("Connection", "").lower():

@@ -108,16 +108,21 @@ def test_a_signed_event_is_applied(app, sender):
         r, "processed", "a delivery signed with WEBHOOK_SECRET at the current time is genuine"
     )
     expect_balance(app, account, amount, f"one signed payment.succeeded of {amount}")
+    r = sender.send(sender.event(account, 1))
+    expect_event_status(r, "processed", "an amount of 1 cent is a whole number >= 1: valid")
+    expect_balance(app, account, amount + 1, f"payments of {amount} and 1")
 
 
 @pytest.mark.points(1)
 def test_a_refund_debits_the_account(app, sender):
     """A signed payment.refunded takes its amount off the account's balance."""
     account, paid, refunded = unique("acc"), unique_int(5_000, 10_000), unique_int(100, 5_000)
-    expect_event_status(sender.send(sender.event(account, paid)), "processed", "a payment")
+    # The refund first (events may arrive in any order): the balance goes below 0, then up.
     r = sender.send(sender.event(account, refunded, "payment.refunded"))
     expect_event_status(r, "processed", "a signed refund is a genuine event")
-    expect_balance(app, account, paid - refunded, f"a payment of {paid} and a refund of {refunded}")
+    expect_balance(app, account, -refunded, f"a refund of {refunded} on an account at 0")
+    expect_event_status(sender.send(sender.event(account, paid)), "processed", "a payment")
+    expect_balance(app, account, paid - refunded, f"a refund of {refunded} and a payment of {paid}")
 
 
 @pytest.mark.points(1)
@@ -219,15 +224,22 @@ def test_a_malformed_signature_header_is_400(app, sender, checks):
 
 @pytest.mark.points(1)
 def test_a_signed_body_that_is_no_event_is_400(app, sender, checks):
-    """A correctly signed body that is not a valid event (not JSON, no id, bad amount) is 400."""
+    """A correctly signed body that is not a valid event (not JSON, no id or type, bad data) is 400."""
     account = unique("acc")
     good = sender.event(account, unique_int(100, 100_000))
     for what, body in {
         "not JSON": b"id=evt_1&type=payment.succeeded",
         "a JSON array": b'["payment.succeeded"]',
         'no "id"': encode({k: v for k, v in good.items() if k != "id"}),
+        '"id" empty': encode({**good, "id": ""}),
+        'no "type"': encode({k: v for k, v in good.items() if k != "type"}),
+        '"account" a number': encode({**good, "data": {"account": 7, "amount": 500}}),
         '"amount" a string': encode({**good, "data": {"account": account, "amount": "500"}}),
+        '"amount" true': encode({**good, "data": {"account": account, "amount": True}}),
         '"amount" 0': encode({**good, "data": {"account": account, "amount": 0}}),
+        'a payment.refunded with "amount" a string': encode(
+            {**good, "type": "payment.refunded", "data": {"account": account, "amount": "5"}}
+        ),
     }.items():
         with checks.case(what):
             r = sender.post(body, sender.header(body))
@@ -265,9 +277,7 @@ def test_a_delivery_within_the_tolerance_is_accepted(app, sender, clock):
     header = sender.header(body)
     clock.advance(TOLERANCE_S - 10)
     r = sender.post(body, header)
-    expect_event_status(
-        r, "processed", "the tolerance is 5 minutes: a slow network is no attack"
-    )
+    expect_event_status(r, "processed", "the tolerance is 5 minutes: a slow network is no attack")
     expect_balance(app, account, amount, "one delivery 4 min 50 s after signing")
 
 
@@ -292,8 +302,9 @@ def test_a_redelivery_is_acknowledged_and_not_applied(app, sender, clock, checks
         clock.advance(240)
         r = sender.send(event)
         expect_event_status(
-            r, "duplicate", "providers re-sign each retry: the event id, not the signature, "
-            "names the event"
+            r,
+            "duplicate",
+            "providers re-sign each retry: the event id, not the signature, names the event",
         )
     with checks.case("applied once"):
         expect_balance(app, account, amount, f"three deliveries of one event of {amount}")

@@ -1,4 +1,4 @@
-"""A reverse proxy: round-robin over the upstreams, a dead one taken out for a while, GETs retried."""
+"""A reverse proxy: round-robin over the upstreams, a dead one out for a while, GETs retried."""
 
 import os
 import threading
@@ -16,10 +16,7 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 # Hop-by-hop headers describe one connection (client to proxy, or proxy to upstream), so they are
 # never passed along; the Connection header can name more of them. Content-Length and Host are
 # set again for the message we send.
-HOP_BY_HOP = {
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-    "transfer-encoding", "upgrade",
-}
+HOP_BY_HOP = {"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"}  # + Proxy-*
 SET_AGAIN = {"content-length", "host"}
 
 lock = threading.Lock()
@@ -65,7 +62,8 @@ def end_to_end(headers):
 def proxy(path):
     headers = [(n, v) for n, v in end_to_end(request.headers) if n.lower() != "x-forwarded-for"]
     chain = request.headers.get("X-Forwarded-For")  # earlier proxies: append, never replace
-    headers.append(("X-Forwarded-For", f"{chain}, {request.remote_addr}" if chain else request.remote_addr))
+    client = request.remote_addr
+    headers.append(("X-Forwarded-For", f"{chain}, {client}" if chain else client))
     target = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
     body = request.get_data()  # read whole, sent on with a Content-Length
 

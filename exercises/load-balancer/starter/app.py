@@ -28,7 +28,9 @@ def pick():
 def proxy(path):
     # TODO: drop hop-by-hop headers (and the ones Connection names), both ways
     # TODO: X-Forwarded-For: append the client's address
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
+    headers = {
+        k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")
+    }
     target = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
     i = pick()
     try:

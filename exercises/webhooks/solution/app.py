@@ -24,7 +24,7 @@ def refuse(status, message):
 
 
 def parse_signature(header):
-    """'t=1733097600,v1=5257…,v1=…' -> (1733097600, ['5257…', …]), or None when malformed."""
+    """'t=1733097600,v1=5257…,v1=…' -> (1733097600, ['5257…', …]); None when malformed."""
     timestamp, signatures = None, []
     for part in header.split(","):
         name, _, value = part.strip().partition("=")

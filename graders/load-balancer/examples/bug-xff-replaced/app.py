@@ -65,7 +65,8 @@ def end_to_end(headers):
 def proxy(path):
     headers = [(n, v) for n, v in end_to_end(request.headers) if n.lower() != "x-forwarded-for"]
     chain = request.headers.get("X-Forwarded-For")  # earlier proxies: append, never replace
-    headers.append(("X-Forwarded-For", request.remote_addr))  # BUG: earlier proxies lost
+    client = request.remote_addr
+    headers.append(("X-Forwarded-For", client))  # BUG: what earlier proxies wrote is lost
     target = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
     body = request.get_data()  # read whole, sent on with a Content-Length
 
