@@ -37,9 +37,10 @@ def pool(upstreams, clock):
 def served_by(r):
     """Which upstream answered: the default handler names itself in the body."""
     try:
-        return r.json().get("upstream")
+        body = r.json()
     except ValueError:
         return None
+    return body.get("upstream") if isinstance(body, dict) else None
 
 
 def get_ok(app, path, why):
@@ -128,11 +129,19 @@ def test_a_request_reaches_an_upstream_unchanged(app, pool):
 
 @pytest.mark.points(1)
 def test_every_method_is_forwarded(app, pool, checks):
-    """PUT, PATCH, DELETE, OPTIONS and HEAD reach an upstream with their own method."""
+    """PUT, PATCH, DELETE, OPTIONS and HEAD (and the path /) reach an upstream as they were sent."""
     prefix = f"/{unique('verbs')}"
-    for method in ("PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"):
-        with checks.case(method):
-            path = f"{prefix}/{method.lower()}"
+    probe = unique("probe")
+    for method, path in (
+        ("PUT", f"{prefix}/put"),
+        ("PATCH", f"{prefix}/patch"),
+        ("DELETE", f"{prefix}/delete"),
+        ("OPTIONS", f"{prefix}/options"),
+        ("HEAD", f"{prefix}/head"),
+        ("GET", f"/?{probe}=get"),
+        ("OPTIONS", f"/?{probe}=options"),
+    ):
+        with checks.case(f"{method} {path}"):
             r = app.request(method, path)
             expect.status(r, 200, why=f"the upstream answers 200 to {method}")
             call = the_call(pool, path)
@@ -262,10 +271,10 @@ def test_a_dead_upstream_leaves_the_rotation(app, pool):
             f"{DOWN_FOR_S} s, so this POST goes to an upstream that is up",
         )
     got = counts(pool, f"{prefix}/after")
-    idle = [u.name for u in pool if u is not dead and got[u.name] == 0]
+    idle = [u.name for u in pool if u is not dead and got[u.name] < 2]
     assert not idle, (
         f"with {dead.name} out, six POSTs reached {got}; expected the two others to take turns "
-        f"(each gets some): {', '.join(idle)} got none"
+        f"(each at least one request in three): {', '.join(idle)} got fewer"
     )
 
 
