@@ -217,6 +217,20 @@ def test_a_killed_upstream_refuses_and_comes_back_on_the_same_port(upstream: Ups
     assert upstream.count == 1
 
 
+def test_an_upstream_reads_chunked_bodies_and_may_chunk_its_answer(upstream: Upstream) -> None:
+    upstream.handler = lambda req: UpstreamResponse(
+        200, b"5\r\nhello\r\n0\r\n\r\n", {"Transfer-Encoding": "chunked"}
+    )
+    r = requests.post(upstream.url + "/up", data=iter([b"ab", b"cd"]), timeout=5)
+    assert upstream.calls[-1].body == b"abcd" and upstream.calls[-1].headers["Transfer-Encoding"]
+    assert (r.text, "Content-Length" in r.headers) == ("hello", False)
+    # A body that says chunked and has a length (a proxy that copied the header): a 400.
+    r = requests.post(
+        upstream.url + "/up", data=b"abcd", headers={"Transfer-Encoding": "chunked"}, timeout=5
+    )
+    assert r.status_code == 400 and "Content-Length" in r.json()["error"]
+
+
 def test_a_slow_upstream_is_slow(upstream: Upstream) -> None:
     upstream.delay_s = 2
     with pytest.raises(requests.ReadTimeout):

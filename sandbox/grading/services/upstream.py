@@ -109,6 +109,10 @@ class Upstream:
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
         class _Server(ThreadingHTTPServer):
+            # socketserver's default backlog is 5: a burst of new connections overflows it and
+            # the kernel drops SYNs, which clients see as a 1 s (retransmit) connect delay.
+            request_queue_size = 128
+
             def handle_error(self, request: Any, client_address: Any) -> None:
                 import sys
 
@@ -150,8 +154,18 @@ class Upstream:
         return UpstreamResponse(200, {"upstream": self.name, "path": request.path})
 
     def _serve(self, http: BaseHTTPRequestHandler) -> None:
-        length = int(http.headers.get("Content-Length") or 0)
-        body = http.rfile.read(length) if length else b""
+        try:
+            body = _read_body(http)
+        except ValueError as exc:  # a body framed wrongly: what a real server would refuse
+            http.close_connection = True
+            payload = json.dumps({"error": f"{self.name}: {exc}"}).encode()
+            http.send_response(400)
+            http.send_header("Content-Type", "application/json")
+            http.send_header("Content-Length", str(len(payload)))
+            http.send_header("Connection", "close")
+            http.end_headers()
+            http.wfile.write(payload)
+            return
         request = UpstreamRequest(
             http.command, http.path, {k: v for k, v in http.headers.items()}, body, time.time()
         )
@@ -171,10 +185,36 @@ class Upstream:
         headers = {"Content-Type": ctype, **answer.headers}
         for key, value in headers.items():
             http.send_header(key, value)
-        http.send_header("Content-Length", str(len(payload)))
+        # A handler that sets Transfer-Encoding frames its body itself (chunks it): then a
+        # Content-Length would contradict it (RFC 9112, 6.1).
+        if not any(key.lower() == "transfer-encoding" for key in headers):
+            http.send_header("Content-Length", str(len(payload)))
         http.end_headers()
         if http.command != "HEAD":
             http.wfile.write(payload)
+
+
+def _read_body(http: BaseHTTPRequestHandler) -> bytes:
+    """The request's body: chunked (decoded) when Transfer-Encoding says so, else Content-Length."""
+    if "chunked" in (http.headers.get("Transfer-Encoding") or "").lower():
+        if http.headers.get("Content-Length") is not None:  # how requests get smuggled
+            raise ValueError("both Transfer-Encoding: chunked and Content-Length (RFC 9112, 6.3)")
+        body = b""
+        while True:
+            line = http.rfile.readline(1024)
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise ValueError(f"a chunked body with a bad chunk size line {line[:40]!r}") from None
+            if size == 0:
+                while http.rfile.readline(1024).strip():  # trailer fields, up to the blank line
+                    pass
+                return body
+            body += http.rfile.read(size)
+            if http.rfile.readline(1024) != b"\r\n":
+                raise ValueError("a chunked body whose chunk does not end with CRLF")
+    length = int(http.headers.get("Content-Length") or 0)
+    return http.rfile.read(length) if length else b""
 
 
 def _encode(body: Any) -> tuple[bytes, str]:
