@@ -12,11 +12,13 @@ Usage: python bench/grade_throughput.py [SLUG] [-n 40]
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import shlex
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from _common import bare_job_dir, docker_run_flags, timed
@@ -63,11 +65,16 @@ def main() -> None:
             f"sandbox grade -j {cores}": timed([*grade, "-j", str(cores)]),
             "shell loop of docker run": timed(["bash", "-c", loop]),
         }
+        with (tmp / "out" / "gradebook.csv").open() as book:
+            statuses = Counter(row["status"] for row in csv.DictReader(book))
     base = figures["shell loop of docker run"]
     print(f"{args.n} submissions of {ex.slug} on {cores} cores, image {image}")
     print(f"{'variant':<28}{'wall s':>9}{'subs/min':>10}{'vs shell loop':>15}")
     for name, seconds in figures.items():
         print(f"{name:<28}{seconds:>9.1f}{60 * args.n / seconds:>10.1f}{base / seconds:>14.2f}x")
+    print(
+        f"statuses at -j {cores}: {dict(statuses)} (false timeouts: {statuses.get('timeout', 0)})"
+    )
     ratio = base / figures[f"sandbox grade -j {cores}"]
     print(
         f"target: -j {cores} at least 1.6x the shell loop's throughput -> {'met' if ratio >= 1.6 else 'NOT met'}"
