@@ -27,6 +27,10 @@ from sandbox.jobspec import (
 )
 
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
+# What the learner submits. "app": a served app that the grader tests over HTTP (every exercise
+# today). A kind whose submission is not the graded app (say, tests the learner writes) is where
+# mutants of the reference stop measuring the grader: `Exercise.mutants_apply` says so.
+KINDS = ("app",)
 FORMAT_VERSION = 1
 PATH_FILE = "path.toml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -56,6 +60,16 @@ class Exercise:
     prerequisites: tuple[str, ...] = ()  # slugs a learner should finish first
     track: str = ""  # the learning path's track id ("" when the course has no path file)
     services: ServicesEntry = field(default_factory=ServicesEntry)  # started for the grader
+    kind: str = "app"  # what the learner submits (KINDS)
+
+    @property
+    def mutants_apply(self) -> bool:
+        """Do seeded faults in the reference solution measure this grader (`verify --mutants`)?
+
+        Only where the submission is the app the grader tests: then a fault in the reference is a
+        wrong app the grader should catch.
+        """
+        return self.kind == "app"
 
     @property
     def readme(self) -> Path:
@@ -187,6 +201,9 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
     summary = r.text("summary")
     topics = r.text_list("topics")
     difficulty = r.text("difficulty")
+    kind = r.text("kind", "app")
+    if kind not in KINDS:
+        raise ExerciseError(path, f"must be one of {', '.join(KINDS)}, got {kind!r}", "kind")
     if difficulty not in DIFFICULTIES:
         raise ExerciseError(
             path, f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}", "difficulty"
@@ -225,6 +242,7 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
             "summary",
             "topics",
             "difficulty",
+            "kind",
             "time_limit_s",
             "points",
             "hints",
@@ -271,6 +289,7 @@ def _validate(slug: str, folder: Path, grader: Path, path: Path, data: dict[str,
         estimated_minutes=minutes,
         prerequisites=tuple(prerequisites),
         services=services,
+        kind=kind,
     )
 
 

@@ -100,7 +100,7 @@ def verify(
             work += [Job(ex, ex.solution, f"{ex.slug}/solution")]
             work += [Job(ex, ex.starter, f"{ex.slug}/starter")]
             work += [Job(ex, e.folder, f"{ex.slug}/examples/{e.name}") for e in golden]
-            if mutants is not None:
+            if mutants is not None and ex.mutants_apply:
                 seeded, generated = mutants_mod.generate(
                     ex.solution, seed=mutants.seed, limit=mutants.limit
                 )
@@ -117,7 +117,7 @@ def verify(
         solution, starter = next(results), next(results)
         outcomes = tuple(ExampleOutcome(e, next(results)) for e in golden)
         report = None
-        if mutants is not None:
+        if mutants is not None and ex.mutants_apply:
             graded = tuple(MutantOutcome(m, next(results)) for m in seeded)
             report = MutationReport(mutants.seed, generated, graded)
         checks.append(Verification(ex, solution, starter, outcomes, report))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -227,3 +228,19 @@ def test_verify_samples_at_most_the_limit_and_never_measures_a_failing_solution(
     failing = FakeRunner(lambda job: graded(1, ("test_a", "test_b")))
     [check] = verify([demo], failing, mutants=MutantOptions(limit=2))
     assert not any("mutants" in p for p in check.problems())  # the solution's failure says it
+
+
+def test_verify_measures_no_mutants_where_they_do_not_apply(demo: Exercise) -> None:
+    """A kind whose submission is not the graded app: mutants of its reference measure nothing."""
+    (demo.solution / "app.py").write_text(SOLUTION, encoding="utf-8")
+    other = dataclasses.replace(demo, kind="tests")
+    assert demo.mutants_apply and not other.mutants_apply
+    graded_jobs: list[str] = []
+
+    def respond(job: Job) -> Result:
+        graded_jobs.append(job.submission_id)
+        return graded(3) if job.submission_id.endswith("/solution") else graded(1, ("test_a",))
+
+    [check] = verify([other], verify_runner(respond), mutants=MutantOptions(limit=2))
+    assert check.mutation is None
+    assert not any("mutant" in name for name in graded_jobs)
