@@ -101,14 +101,8 @@ def verify(
             work += [Job(ex, ex.starter, f"{ex.slug}/starter")]
             work += [Job(ex, e.folder, f"{ex.slug}/examples/{e.name}") for e in golden]
             if mutants is not None and ex.mutants_apply:
-                seeded, generated = mutants_mod.generate(
-                    ex.solution, seed=mutants.seed, limit=mutants.limit
-                )
-                for i, mutant in enumerate(seeded):
-                    folder = mutants_mod.materialize(
-                        ex.solution, mutant, Path(tmp) / ex.slug / f"mutant-{i:04d}"
-                    )
-                    work.append(Job(ex, folder, f"{ex.slug}/mutant-{i:04d}"))
+                seeded, generated, jobs_of = _mutant_jobs(ex, mutants, Path(tmp))
+                work += jobs_of
             plans.append((ex, golden, seeded, generated))
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             results = iter(list(pool.map(runner.run, work)))
@@ -122,6 +116,46 @@ def verify(
             report = MutationReport(mutants.seed, generated, graded)
         checks.append(Verification(ex, solution, starter, outcomes, report))
     return checks
+
+
+def measure_mutants(
+    exercises: list[Exercise], runner: Runner, jobs: int = 2, *, options: MutantOptions
+) -> list[MutationReport]:
+    """Only the mutants of each exercise (where they apply), in one pool: `make test`'s sample.
+
+    The solutions, starters and examples are not graded here (`verify` does that); an exercise
+    where mutants do not apply gets an empty report.
+    """
+    with tempfile.TemporaryDirectory(prefix="sandbox-mutants-") as tmp:
+        plans = []
+        work: list[Job] = []
+        for ex in exercises:
+            seeded: list[mutants_mod.Mutant] = []
+            generated = 0
+            if ex.mutants_apply:
+                seeded, generated, jobs_of = _mutant_jobs(ex, options, Path(tmp))
+                work += jobs_of
+            plans.append((seeded, generated))
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            results = iter(list(pool.map(runner.run, work)))
+    return [
+        MutationReport(
+            options.seed, generated, tuple(MutantOutcome(m, next(results)) for m in seeded)
+        )
+        for seeded, generated in plans
+    ]
+
+
+def _mutant_jobs(
+    ex: Exercise, options: MutantOptions, tmp: Path
+) -> tuple[list[mutants_mod.Mutant], int, list[Job]]:
+    """The exercise's mutants (a sample, when limited), each written out as a submission."""
+    seeded, generated = mutants_mod.generate(ex.solution, seed=options.seed, limit=options.limit)
+    work = []
+    for i, mutant in enumerate(seeded):
+        folder = mutants_mod.materialize(ex.solution, mutant, tmp / ex.slug / f"mutant-{i:04d}")
+        work.append(Job(ex, folder, f"{ex.slug}/mutant-{i:04d}"))
+    return seeded, generated, work
 
 
 def as_document(checks: list[Verification]) -> dict[str, Any]:

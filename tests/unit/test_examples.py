@@ -15,7 +15,7 @@ from sandbox.exercises import Exercise
 from sandbox.results import Result, Status, TestResult, TestStatus
 from sandbox.runners import Job
 from sandbox.runners.fake import FakeRunner
-from sandbox.verify import MutantOptions, as_document, verify
+from sandbox.verify import MutantOptions, as_document, measure_mutants, verify
 
 SOLUTION = (
     "from flask import Flask\n\napp = Flask(__name__)\nLIMIT = 3\n\n\n"
@@ -244,3 +244,27 @@ def test_verify_measures_no_mutants_where_they_do_not_apply(demo: Exercise) -> N
     [check] = verify([other], verify_runner(respond), mutants=MutantOptions(limit=2))
     assert check.mutation is None
     assert not any("mutant" in name for name in graded_jobs)
+
+
+def test_measure_mutants_grades_only_the_sampled_mutants(demo: Exercise) -> None:
+    """`make test`'s sample: no solution, starter or example runs, only the mutants."""
+    (demo.solution / "app.py").write_text(SOLUTION, encoding="utf-8")
+    seen: list[str] = []
+
+    def respond(job: Job) -> Result:
+        seen.append(job.submission_id)
+        source = (job.submission / "app.py").read_text(encoding="utf-8")
+        return graded(3) if "LIMIT = 4" in source else graded(1, ("test_a",))
+
+    skipped = dataclasses.replace(demo, kind="tests")
+    full, none = measure_mutants(
+        [demo, skipped], FakeRunner(respond), options=MutantOptions(seed=0)
+    )
+    assert full.tested == full.generated == len(seen) >= 5
+    assert all("/mutant-" in name for name in seen)
+    assert [str(m) for m in full.survivors] == ["app.py:4: `3` → `4`"]
+    assert none.tested == none.generated == 0 and none.ok
+    [sampled, _] = measure_mutants(
+        [demo, skipped], FakeRunner(respond), options=MutantOptions(seed=0, limit=2)
+    )
+    assert sampled.tested == 2 and sampled.generated == full.generated
