@@ -3,6 +3,14 @@
 The downstream is a grader-controlled upstream (UPSTREAM_URL) that records the headers of each
 call. The app's span lines are the JSON objects it prints, found by the span id its response's
 traceparent names.
+
+Mutants (`sandbox verify tracing --mutants`) that survive are equivalent: the UPSTREAM_URL
+default and its `rstrip("/")` (the grader always sets it, without a trailing slash), `value or
+""` -> `"XX"` for a missing header (invalid either way), the all-zero guard of new ids (a random
+id is all zeros with odd 2^-64), `tracestate = None` -> `""` (falsy either way), the span line's
+extra fields (`type`, `name`, `method`, `path`: welcome, not required) and rounding, the ms factor
+1000 -> 1001 (0.1 %), the downstream timeout 3 -> 4 s and the 502's message (the README states
+the status only).
 """
 
 import re
