@@ -199,7 +199,7 @@ def test_stacked_drop_table_does_nothing(app, catalog, checks):
 
 @pytest.mark.points(1)
 def test_honest_login_works_with_quotes_in_the_name(app, checks):
-    """Sign-up and login work, also for a username with a quote in it; a taken one is 409, a wrong password 401."""
+    """Sign-up and login work (a quote in the name too); a taken name is 409, a wrong password 401."""
     for username in (unique("alice"), unique("o'neil")):
         password = unique_password()
         with checks.case(f"sign up and log in as {username!r}"):

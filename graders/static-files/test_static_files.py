@@ -159,7 +159,7 @@ def test_missing_files_and_directories_are_404(app, site, checks):
 
 @pytest.mark.points(3)
 def test_traversal_is_refused(app, site, checks):
-    """../, %2e%2e, encoded slashes, backslashes, absolute paths and other URLs never leave public/."""
+    """../, %2e%2e, encoded slashes, backslashes, absolute paths, other URLs: never out of public/."""
     secret, secret_name = PLAN.secret, PLAN.secret_name
     paths = [
         f"/assets/../{secret_name}",
