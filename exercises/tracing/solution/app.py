@@ -50,7 +50,7 @@ def start_span():
         g.trace_id, g.parent_id, g.flags = incoming
         g.tracestate = request.headers.get("tracestate")  # forwarded with a valid parent only
     else:
-        g.trace_id, g.parent_id, g.flags, g.tracestate = new_id(16), None, "01", None
+        g.trace_id, g.parent_id, g.flags = new_id(16), None, "01"
     g.span_id = new_id(8)  # always our own: we are a new span in the trace
     g.started = time.perf_counter()
 
@@ -58,8 +58,9 @@ def start_span():
 def outgoing_headers():
     """What a call downstream carries: same trace, and our span as its parent."""
     headers = {"traceparent": f"00-{g.trace_id}-{g.span_id}-{g.flags}"}
-    if g.tracestate:
-        headers["tracestate"] = g.tracestate
+    tracestate = g.get("tracestate")  # set only when the incoming traceparent was valid
+    if tracestate:
+        headers["tracestate"] = tracestate
     return headers
 
 
