@@ -119,6 +119,28 @@ def verify(
     return checks
 
 
+def measure_mutants(
+    exercises: list[Exercise], runner: Runner, jobs: int = 2, *, options: MutantOptions
+) -> list[MutationReport]:
+    """Only the mutants of each exercise, in one pool: `make test`'s sample. The solutions,
+    starters and examples are not graded here (`verify` does that)."""
+    with tempfile.TemporaryDirectory(prefix="sandbox-mutants-") as tmp:
+        plans = []
+        work: list[Job] = []
+        for ex in exercises:
+            seeded, generated, jobs_of = _mutant_jobs(ex, options, Path(tmp) / ex.slug)
+            work += jobs_of
+            plans.append((seeded, generated))
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            results = iter(list(pool.map(runner.run, work)))
+    return [
+        MutationReport(
+            options.seed, generated, tuple(MutantOutcome(m, next(results)) for m in seeded)
+        )
+        for seeded, generated in plans
+    ]
+
+
 def _mutant_jobs(
     ex: Exercise, options: MutantOptions, tmp: Path
 ) -> tuple[list[mutants_mod.Mutant], int, list[Job]]:

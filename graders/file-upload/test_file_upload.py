@@ -3,6 +3,13 @@
 Contract: exercises/file-upload/README.md. Every upload carries random bytes, so the grader can
 find exactly where each one landed in the app's folder (regular files only, symlinks never
 followed, sizes capped).
+
+Mutants (`sandbox verify file-upload --mutants`) that survive are equivalent: the error bodies
+(the JSON error handler's body and type, each message: the README states statuses only), the
+display-name steps that another step makes redundant (the ASCII fold, the last-path-part split,
+the `_` for a run of odd characters, the `..` collapse: the name stays safe either way, which is
+what the README promises), the id's length (`token_hex(16)` -> 17) and `mkdir(exist_ok=False)`
+(uploads/ does not exist when the app starts).
 """
 
 import os

@@ -6,8 +6,11 @@ checks that honest input with quotes, % and _ in it still works. Every product a
 carries a unique tag, so only its own rows match its searches.
 
 Equivalent mutants (nothing the README promises changes): the seed products' names and prices
-(the grader searches only for its own rows), the `, id` tie-breaker in ORDER BY (the grader's
-rows never tie on the sort key), and `get_json(silent=False)` (the grader always sends JSON).
+and whether they are inserted (the grader searches only for its own rows), the `, id`
+tie-breaker in ORDER BY (the grader's rows never tie on the sort key), `get_json(silent=False)`
+(the grader always sends JSON), `'ASC'` -> `''` (ascending is SQL's default), the wording of
+the sort error (still a message), and `price < 0` -> `price < -1` (the README does not say a
+negative price is refused).
 """
 
 from __future__ import annotations
@@ -56,18 +59,38 @@ def catalog(app) -> dict:
     return {"tag": tag, "made": made}
 
 
+def error_message(r) -> str:
+    """The answer's {"error": "<a message>"}: a JSON object whose error is a non-empty string."""
+    err = expect.json_object(r, "error")["error"]
+    if not isinstance(err, str) or not err:
+        expect.fail(r, '{"error": "<a message>"}, a non-empty string', "the client reads why")
+    return err
+
+
 @pytest.mark.points(1)
-def test_plain_search_finds_products_sorted_by_name(app, catalog):
+def test_plain_search_finds_products_sorted_by_name(app, catalog, checks):
     """A plain search returns the products whose name contains q, sorted by name by default."""
-    r = search(app, q=catalog["tag"])
-    got = names(app, r, "an honest search must keep working")
     want = sorted(p["name"] for p in catalog["made"])
-    assert got == want, f"GET /products/search?q={catalog['tag']} gave {got}; expected {want}."
+    with checks.case(f"q={catalog['tag']}"):
+        got = names(app, search(app, q=catalog["tag"]), "an honest search must keep working")
+        assert got == want, f"GET /products/search?q={catalog['tag']} gave {got}; expected {want}."
+    with checks.case("no q at all"):
+        got = names(app, search(app), "a missing q matches every product")
+        mine = [name for name in got if catalog["tag"] in name]
+        assert mine == want, (
+            f"GET /products/search (no q) gave {len(got)} products, of the grader's {mine}; "
+            f"expected every product, the grader's among them in name order: {want}."
+        )
 
 
 @pytest.mark.points(1)
 def test_sort_by_price_in_both_orders(app, catalog, checks):
-    """sort=price and order=asc|desc order the results by price."""
+    """sort=price and order=asc|desc order the results by price; a price of 0 is fine."""
+    with checks.case("a product priced 0"):
+        free = make_product(app, f"Gift {unique('free')}", 0)
+        r = search(app, q=free["name"], sort="price")
+        got = names(app, r, "a free product is a product")
+        assert got == [free["name"]], f"Searching {free['name']!r} gave {got}; expected it."
     by_price = sorted(catalog["made"], key=lambda p: p["price_cents"])
     for order, want in (("asc", by_price), ("desc", by_price[::-1])):
         with checks.case(f"sort=price&order={order}"):
@@ -96,13 +119,19 @@ def test_names_with_quotes_are_stored_and_found(app, checks):
 
 @pytest.mark.points(2)
 def test_like_wildcards_in_q_are_literal(app, checks):
-    """% and _ in q match themselves only, not any text or any character."""
+    """%, _ and \\ in q match themselves only, not any text or any character."""
     tag = unique("pct")
     percent, plain = f"100% wool {tag}", f"1000 wool {tag}"
     under, other = f"size_s {tag}", f"sizeXs {tag}"
-    for name in (percent, plain, under, other):
+    slash, no_slash = f"back\\slash {tag}", f"backslash {tag}"
+    for name in (percent, plain, under, other, slash, no_slash):
         make_product(app, name, 700)
-    for q, want in ((f"100% wool {tag}", [percent]), (f"size_s {tag}", [under]), (f"%{tag}", [])):
+    for q, want in (
+        (f"100% wool {tag}", [percent]),
+        (f"size_s {tag}", [under]),
+        (f"%{tag}", []),
+        (slash, [slash]),
+    ):
         with checks.case(f"q={q!r}"):
             got = names(app, search(app, q=q), "an honest search for % or _ must work")
             assert sorted(got) == sorted(want), (
@@ -170,7 +199,7 @@ def test_stacked_drop_table_does_nothing(app, catalog, checks):
 
 @pytest.mark.points(1)
 def test_honest_login_works_with_quotes_in_the_name(app, checks):
-    """Sign-up and login work, also for a username with a quote in it; a wrong password is 401."""
+    """Sign-up and login work (a quote in the name too); a taken name is 409, a wrong password 401."""
     for username in (unique("alice"), unique("o'neil")):
         password = unique_password()
         with checks.case(f"sign up and log in as {username!r}"):
@@ -184,6 +213,11 @@ def test_honest_login_works_with_quotes_in_the_name(app, checks):
         with checks.case(f"{username!r} with a wrong password"):
             r = app.post("/login", json={"username": username, "password": password + "x"})
             expect.status(r, 401, why="a wrong password must not log in")
+            error_message(r)
+        with checks.case(f"sign up as {username!r} again"):
+            r = app.post("/users", json={"username": username, "password": unique_password()})
+            expect.status(r, 409, why="the username is taken: two accounts cannot share it")
+            error_message(r)
 
 
 @pytest.mark.points(3)
@@ -228,7 +262,7 @@ def test_sort_and_order_go_through_an_allow_list(app, catalog, checks):
                     "list and refuse everything else"
                 ),
             )
-            expect.json_object(r, "error")
+            error_message(r)
 
 
 @pytest.mark.points(1)
@@ -245,7 +279,4 @@ def test_missing_fields_are_400(app, checks):
         with checks.case(f"POST {path} {body}"):
             r = app.post(path, json=body)
             expect.status(r, 400, why="a request without its required fields is the client's error")
-            err = expect.json_object(r, "error")["error"]
-            assert isinstance(err, str) and err, (
-                f"POST {path} answered {err!r} as the error; expected a message."
-            )
+            error_message(r)

@@ -4,6 +4,10 @@ Contract: exercises/static-files/README.md. The grader writes files of random co
 app's public/ folder (and a secret next to it, outside public/), so a hard-coded answer cannot
 pass and a traversal that works shows the secret. Traversal paths are sent byte for byte
 (http.client), because HTTP libraries would tidy `..` away before sending.
+
+Mutants (`sandbox verify static-files --mutants`) that survive are equivalent: the 404
+handler's status 404 -> 405 and its message emptied (a 404 stays a 404, with Flask's own body;
+the README states the status only).
 """
 
 import base64
@@ -155,7 +159,7 @@ def test_missing_files_and_directories_are_404(app, site, checks):
 
 @pytest.mark.points(3)
 def test_traversal_is_refused(app, site, checks):
-    """../, %2e%2e, encoded slashes, backslashes and absolute paths never leave public/."""
+    """../, %2e%2e, encoded slashes, backslashes, absolute paths, other URLs: never out of public/."""
     secret, secret_name = PLAN.secret, PLAN.secret_name
     paths = [
         f"/assets/../{secret_name}",
@@ -170,6 +174,8 @@ def test_traversal_is_refused(app, site, checks):
         f"/assets/{Path(app.workdir) / secret_name}",
         f"/assets//{Path(app.workdir).as_posix().lstrip('/')}/{secret_name}",
         "/assets/%2fetc%2fpasswd",
+        "/app.py",  # outside /assets/: e.g. Flask's own static route over the app's folder
+        f"/{secret_name}",
     ]
     for path in paths:
         with checks.case(f"GET {path}"):

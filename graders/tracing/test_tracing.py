@@ -3,6 +3,13 @@
 The downstream is a grader-controlled upstream (UPSTREAM_URL) that records the headers of each
 call. The app's span lines are the JSON objects it prints, found by the span id its response's
 traceparent names.
+
+Mutants (`sandbox verify tracing --mutants`) that survive are equivalent: the UPSTREAM_URL
+default and its `rstrip("/")` (the grader always sets it, without a trailing slash), `value or
+""` -> `"XX"` for a missing header (invalid either way), the all-zero guard of new ids (a random
+id is all zeros with odd 2^-64), the span line's extra fields (`type`, `name`, `method`, `path`:
+welcome, not required) and rounding, the ms factor 1000 -> 1001 (0.1 %) and the downstream
+timeout 3 -> 4 s.
 """
 
 import re
@@ -276,6 +283,9 @@ def test_a_failing_downstream_still_logs_its_span(app, upstreams):
     mark = app.output_mark()
     r = app.get(f"/orders/{unique('item')}")
     expect.status(r, 502, why="the inventory service answered 503")
+    body = expect.json_body(r)
+    if body != {"error": "inventory service unavailable"}:
+        expect.fail(r, 'the given {"error": "inventory service unavailable"}', "the route is done")
     _, span_id, _ = answered(r)
     span = span_of(app, r, span_id, mark)
     if span.get("status") != 502:

@@ -14,7 +14,7 @@ from sandbox.exercises import Exercise
 from sandbox.results import Result, Status, TestResult, TestStatus
 from sandbox.runners import Job
 from sandbox.runners.fake import FakeRunner
-from sandbox.verify import MutantOptions, as_document, verify
+from sandbox.verify import MutantOptions, as_document, measure_mutants, verify
 
 SOLUTION = (
     "from flask import Flask\n\napp = Flask(__name__)\nLIMIT = 3\n\n\n"
@@ -227,3 +227,23 @@ def test_verify_samples_at_most_the_limit_and_never_measures_a_failing_solution(
     failing = FakeRunner(lambda job: graded(1, ("test_a", "test_b")))
     [check] = verify([demo], failing, mutants=MutantOptions(limit=2))
     assert not any("mutants" in p for p in check.problems())  # the solution's failure says it
+
+
+def test_measure_mutants_grades_only_the_sampled_mutants(demo: Exercise) -> None:
+    """`make test`'s sample: no solution, starter or example runs, only the mutants."""
+    (demo.solution / "app.py").write_text(SOLUTION, encoding="utf-8")
+    seen: list[str] = []
+
+    def respond(job: Job) -> Result:
+        seen.append(job.submission_id)
+        source = (job.submission / "app.py").read_text(encoding="utf-8")
+        return graded(3) if "LIMIT = 4" in source else graded(1, ("test_a",))
+
+    [full] = measure_mutants([demo], FakeRunner(respond), options=MutantOptions(seed=0))
+    assert full.tested == full.generated == len(seen) >= 5
+    assert all("/mutant-" in name for name in seen)
+    assert [str(m) for m in full.survivors] == ["app.py:4: `3` → `4`"]
+    [sampled] = measure_mutants(
+        [demo], FakeRunner(respond), options=MutantOptions(seed=0, limit=2)
+    )
+    assert sampled.tested == 2 and sampled.generated == full.generated

@@ -54,6 +54,7 @@ def test_the_real_exercises_load(real_exercises: list[Exercise]) -> None:
         assert isinstance(ex.topics, tuple) and ex.topics
         assert all(isinstance(t, str) for t in ex.topics)
         assert ex.difficulty in DIFFICULTIES
+        assert ex.kind in ("app", "tests")
         assert isinstance(ex.points, int | float) and ex.points > 0
         assert isinstance(ex.time_limit_s, int | float) and 5 <= ex.time_limit_s <= 600
         assert isinstance(ex.hints, tuple) and ex.hints
@@ -162,6 +163,7 @@ BROKEN = [
     ("title", _DELETE, "title", "required field is missing"),
     ("title", "   ", "title", "non-empty string"),
     ("difficulty", "expert", "difficulty", "must be one of beginner, intermediate, advanced"),
+    ("kind", "quiz", "kind", "must be one of app"),
     ("time_limit_s", 4, "time_limit_s", "between 5 and 600"),
     ("time_limit_s", 601, "time_limit_s", "between 5 and 600"),
     ("time_limit_s", "60", "time_limit_s", "must be a number"),

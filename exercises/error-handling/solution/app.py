@@ -121,19 +121,14 @@ def assign_request_id():
 
 @app.after_request
 def send_request_id(response):
-    response.headers["X-Request-ID"] = request_id()
+    response.headers["X-Request-ID"] = g.request_id
     return response
 
 
-def request_id():
-    # A 404 from routing still runs before_request, but be safe if it did not.
-    if "request_id" not in g:
-        g.request_id = uuid.uuid4().hex
-    return g.request_id
-
-
+# before_request runs for every request, even one that routing answers 404 or 405: g.request_id
+# is always there for the error handlers and after_request.
 def error_body(status, code, message):
-    return jsonify(error=code, message=message, request_id=request_id()), status
+    return jsonify(error=code, message=message, request_id=g.request_id), status
 
 
 @app.errorhandler(DomainError)
@@ -154,7 +149,7 @@ def unexpected_error(error):
     # the traceback (which may hold passwords, paths, keys) go to the log, under that id.
     log(
         level="error",
-        request_id=request_id(),
+        request_id=g.request_id,
         method=request.method,
         path=request.path,
         error=type(error).__name__,

@@ -50,7 +50,7 @@ def display_name(filename):
 
     It is only shown (JSON, Content-Disposition); the file on disk is named by its id.
     """
-    name = unicodedata.normalize("NFKD", filename or "")  # "ｅ" -> "e", "é" -> "e" + accent
+    name = unicodedata.normalize("NFKD", filename)  # "ｅ" -> "e", "é" -> "e" + accent
     name = name.encode("ascii", "ignore").decode()
     name = re.split(r"[/\\]", name)[-1]
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", name)

@@ -25,9 +25,9 @@ def asset(name):
     # send_from_directory refuses names that leave PUBLIC (safe_join: "..", absolute paths,
     # backslashes) and anything that is not a regular file (a directory) with a 404. Its
     # conditional=True default answers Range requests with 206 or 416, and If-None-Match.
+    # Other names keep the "Cache-Control: no-cache" send_from_directory already sets (its
+    # max_age default is None): keep it, but ask (ETag) before use.
     response = send_from_directory(PUBLIC, name)
-    if FINGERPRINTED.fullmatch(name.rsplit("/", 1)[-1]):
+    if FINGERPRINTED.fullmatch(Path(name).name):
         response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
-    else:
-        response.headers["Cache-Control"] = "no-cache"  # keep it, but ask (ETag) before use
     return response

@@ -29,17 +29,16 @@ TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
 def parse_traceparent(value):
     """(trace_id, parent_id, flags) of a valid header, else None."""
     match = TRACEPARENT.fullmatch(value or "")
-    if match is None:
-        return None
-    trace_id, parent_id, flags = match.groups()
-    if trace_id == "0" * 32 or parent_id == "0" * 16:  # all zeros is invalid by the spec
-        return None
-    return trace_id, parent_id, flags
+    # All zeros is invalid by the spec, for the trace id and for the parent id.
+    if match and match[1] != "0" * 32 and match[2] != "0" * 16:
+        return match.groups()
+    return None
 
 
-def new_id(hex_digits):
+def new_id(nbytes):
+    """A random id of 2 * nbytes lowercase hex digits, never all zeros."""
     while True:
-        value = secrets.token_hex(hex_digits // 2)
+        value = secrets.token_hex(nbytes)
         if value.strip("0"):
             return value
 
@@ -47,20 +46,21 @@ def new_id(hex_digits):
 @app.before_request
 def start_span():
     incoming = parse_traceparent(request.headers.get("traceparent"))
-    if incoming:
+    if incoming is not None:
         g.trace_id, g.parent_id, g.flags = incoming
         g.tracestate = request.headers.get("tracestate")  # forwarded with a valid parent only
     else:
-        g.trace_id, g.parent_id, g.flags, g.tracestate = new_id(32), None, "01", None
-    g.span_id = new_id(16)  # always our own: we are a new span in the trace
+        g.trace_id, g.parent_id, g.flags = new_id(16), None, "01"
+    g.span_id = new_id(8)  # always our own: we are a new span in the trace
     g.started = time.perf_counter()
 
 
 def outgoing_headers():
     """What a call downstream carries: same trace, and our span as its parent."""
     headers = {"traceparent": f"00-{g.trace_id}-{g.span_id}-{g.flags}"}
-    if g.tracestate:
-        headers["tracestate"] = g.tracestate
+    tracestate = g.get("tracestate")  # set only when the incoming traceparent was valid
+    if tracestate:
+        headers["tracestate"] = tracestate
     return headers
 
 
