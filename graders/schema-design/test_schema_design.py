@@ -115,6 +115,13 @@ def post_order(app, body: dict) -> dict:
     return order
 
 
+def expect_error(r) -> None:
+    """A JSON object whose "error" is a non-empty message."""
+    body = expect.json_object(r, "error")
+    if not isinstance(body["error"], str) or not body["error"].strip():
+        expect.fail(r, 'a JSON error with a message: {"error": "…"}')
+
+
 def same_json(r, want: Any, why: str) -> None:
     got = expect.json_body(r)
     if got != want:
@@ -316,7 +323,7 @@ def test_get_order_returns_it_again(app):
     same_json(app.get(f"/orders/{posted['id']}"), posted, "an order reads back as it was stored")
     r = app.get(f"/orders/{posted['id'] + unique_int(1_000_000, 2_000_000)}")
     expect.status(r, 404, why="no order has that id")
-    expect.json_object(r, "error")
+    expect_error(r)
 
 
 @pytest.mark.points(1)
@@ -340,6 +347,7 @@ def test_a_returning_customer_is_renamed_everywhere(app):
     )
     r = app.get(f"/customers/{unique_email('nobody')}/orders")
     expect.status(r, 404, why="no customer has that email")
+    expect_error(r)
 
 
 @pytest.mark.points(1)
@@ -360,7 +368,9 @@ def test_a_product_has_one_name_and_its_latest_price(app):
         want,
         "an old order shows the product's current name but the price it was sold at (500)",
     )
-    expect.status(app.get(f"/products/{sku()}"), 404, why="no product has that sku")
+    r = app.get(f"/products/{sku()}")
+    expect.status(r, 404, why="no product has that sku")
+    expect_error(r)
 
 
 BAD_BODIES: list[tuple[str, Any]] = [
@@ -374,6 +384,7 @@ BAD_BODIES: list[tuple[str, Any]] = [
     ("price_cents -1", order_body(items=[item(), item(price_cents=-1)])),
     ("price_cents true", order_body(items=[item(price_cents=True)])),
     ("an item without a name", order_body(items=[{"sku": sku(), "price_cents": 5, "quantity": 1}])),
+    ("an item with a blank sku", order_body(items=[item(), item(sku="")])),
 ]
 
 
@@ -382,11 +393,15 @@ def test_invalid_orders_are_400_and_store_nothing(app, checks):
     """An invalid order answers 400 with a JSON error, and leaves nothing behind."""
     code = sku()
     dup = order_body(items=[item(sku=code), item(sku=code)])
+    with checks.case("a body that is not JSON"):
+        r = app.post("/orders", data="{not json", headers={"Content-Type": "application/json"})
+        expect.status(r, 400, why="a body that does not parse is invalid")
+        expect_error(r)
     for label, body in [*BAD_BODIES, ("the same sku twice", dup)]:
         with checks.case(label):
             r = app.post("/orders", json=body)
             expect.status(r, 400, why=f"an order with {label} is invalid")
-            expect.json_object(r, "error")
+            expect_error(r)
             email = body.get("customer", {}).get("email") if isinstance(body, dict) else None
             if isinstance(email, str) and email.strip():
                 expect.status(

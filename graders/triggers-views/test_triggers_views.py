@@ -157,8 +157,16 @@ def expect_history(app, product_id: int, want: list[dict], why: str) -> None:
         expect.fail(r, f'"history": {json.dumps(want)}', why)
 
 
-def post_product(app) -> dict:
-    body = {"sku": sku(), "name": unique("product"), "price_cents": unique_int(100, 90_000)}
+def expect_error(r) -> None:
+    """A JSON object whose "error" is a non-empty message."""
+    body = expect.json_object(r, "error")
+    if not isinstance(body["error"], str) or not body["error"].strip():
+        expect.fail(r, 'a JSON error with a message: {"error": "…"}')
+
+
+def post_product(app, price: int | None = None) -> dict:
+    price = unique_int(100, 90_000) if price is None else price
+    body = {"sku": sku(), "name": unique("product"), "price_cents": price}
     r = app.post("/products", json=body)
     expect.status(r, 201, why="POST /products creates the product")
     product = expect.json_object(r, *PRODUCT_KEYS)
@@ -172,19 +180,26 @@ def post_product(app) -> dict:
 
 @pytest.mark.points(1)
 def test_the_products_api_works(app, checks):
-    """POST, GET, PATCH and DELETE /products answer as before (201, 200, 200, 204, 404)."""
-    with checks.case("POST then GET /products/<id>"):
-        product = post_product(app)
-        r = app.get(f"/products/{product['id']}")
-        if expect.json_body(r) != product:
-            expect.fail(r, f"the product as created: {json.dumps(product)}")
-    with checks.case("PATCH /products/<id>"):
-        r = app.patch(
-            f"/products/{product['id']}", json={"price_cents": product["price_cents"] + 1}
-        )
-        expect.status(r, 200, why="PATCH changes the product")
-        if expect.json_body(r) != {**product, "price_cents": product["price_cents"] + 1}:
-            expect.fail(r, "the product with its new price")
+    """POST, GET, PATCH and DELETE /products and POST /sales answer as before (201, 200, 204, 404)."""
+    with checks.case("POST then GET /products/<id>, a price of 0"):
+        free = post_product(app, price=0)
+        r = app.get(f"/products/{free['id']}")
+        if expect.json_body(r) != free:
+            expect.fail(r, f"the product as created: {json.dumps(free)}")
+    with checks.case("POST /sales of 1 unit"):
+        r = app.post("/sales", json={"product_id": free["id"], "quantity": 1})
+        expect.status(r, 201, why="POST /sales records a sale (1 unit is a valid quantity)")
+        sale = expect.json_object(r, "id", "product_id", "quantity", "unit_price_cents")
+        if [sale["product_id"], sale["quantity"], sale["unit_price_cents"]] != [free["id"], 1, 0]:
+            expect.fail(r, f"a sale of product {free['id']}: quantity 1 at its price, 0")
+    product = post_product(app)
+    with checks.case("PATCH /products/<id>, to a price of 0"):
+        r = app.patch(f"/products/{product['id']}", json={"price_cents": 0})
+        expect.status(r, 200, why="PATCH changes the product (0 is a valid price)")
+        if expect.json_body(r) != {**product, "price_cents": 0}:
+            expect.fail(
+                r, f"the product with its new price: {json.dumps({**product, 'price_cents': 0})}"
+            )
     with checks.case("DELETE /products/<id>"):
         expect.status(app.delete(f"/products/{product['id']}"), 204, why="DELETE removes it")
         expect.status(app.get(f"/products/{product['id']}"), 404, why="it is gone")
@@ -286,11 +301,18 @@ def test_invalid_input_is_refused(app, db, checks):
             404,
         ),
     ]
+    for method, path in (("POST", "/products"), ("PATCH", f"/products/{pid}"), ("POST", "/sales")):
+        with checks.case(f"{method} {path} with a body that is not JSON"):
+            r = app.request(
+                method, path, data="{not json", headers={"Content-Type": "application/json"}
+            )
+            expect.status(r, 400, why="a body that does not parse is invalid")
+            expect_error(r)
     for label, method, path, body, status in cases:
         with checks.case(label):
             r = app.request(method, path, json=body)
             expect.status(r, status, why=f"{label} is refused, as the README lists")
-            expect.json_object(r, "error")
+            expect_error(r)
     with checks.case("nothing refused changed the product"):
         r = app.get(f"/products/{pid}")
         if expect.json_body(r) != product:
