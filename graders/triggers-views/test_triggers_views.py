@@ -9,10 +9,11 @@ the catalog (pg_trigger, information_schema.views) and the statements the app ru
 Partial credit (of 19): the starter (history written in Python, report computed in Python) keeps
 the API, the audited API changes, the refusals, a live report and the report's JSON: 7.
 
-Mutants (`sandbox verify triggers-views --mutants`) that survive are equivalent: the wording of
-the error messages (a literal part dropped from an f-string; the message stays non-empty);
-`autocommit=True` -> False for the set-up connection (psycopg's `with` block commits at its end);
-DELETE's `return "", 204` -> `"XX", 204` (Werkzeug sends no body with a 204).
+Mutants (`sandbox verify triggers-views --mutants`: 146 of 156 caught) that survive are
+equivalent: the wording of the error messages (a literal part dropped from an f-string: 'sku ' /
+' exists', 'no product ' (x4), 'product ' / ' has sales: it cannot be deleted'; the message stays
+non-empty); `autocommit=True` -> False for the set-up connection (psycopg's `with` block commits
+at its end); DELETE's `return "", 204` -> `"XX", 204` (Werkzeug sends no body with a 204).
 """
 
 from __future__ import annotations
