@@ -18,7 +18,7 @@ import pytest
 from rich.console import Console
 
 from sandbox.batch import Finished
-from sandbox.cli.staff import _line
+from sandbox.cli.grading import _line
 from sandbox.results import Result
 
 pytestmark = [pytest.mark.docker, pytest.mark.adversarial]
