@@ -35,7 +35,8 @@ def test_every_solution_scores_full_marks_and_every_starter_less(
         assert check.starter.status is Status.FAIL, (check.exercise.slug, check.starter.message)
         assert check.starter.score < check.starter.max_score
         assert all(t.status is TestStatus.PASSED for t in check.solution.tests)
-        assert len(check.solution.tests) >= 6
+        # the standard's 6 graded tests; a tests-kind grader has its 2 (lint: docs/authoring.md)
+        assert len(check.solution.tests) >= (2 if check.exercise.kind == "tests" else 6)
 
 
 # Mutants graded per exercise by `make test`. At the standard's 85% a sample of n forgives
