@@ -55,7 +55,7 @@ def display_name(filename):
     name = re.split(r"[/\\]", name)[-1]
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
     name = re.sub(r"\.{2,}", ".", name).strip("._-")
-    return name[-255:].lstrip("._-") or "upload"  # at most 255 characters, the end (and extension) kept
+    return name[:255] or "upload"  # at most 255 characters
 
 
 @app.post("/files")
