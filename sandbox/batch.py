@@ -8,6 +8,7 @@ an `error` marked `infrastructure` — never a zero that looks earned — and gr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -26,6 +27,8 @@ from sandbox.errors import (
     BrokerUnavailable,
     DockerUnavailable,
     InfrastructureError,
+    RunnerError,
+    SandboxError,
     SubmissionRejected,
     UsageError,
 )
@@ -341,9 +344,16 @@ class Ahead:
         if future is not None:
             try:
                 warm = future.result()
-            except InfrastructureError:
-                warm = None  # the cold path below says what is wrong, if anything still is
-        return self.runner.run(job, warm) if warm is not None else self.runner.run(job)
+            except Exception:  # any failure to prepare: the cold path says what is wrong, if
+                warm = None  # anything still is (an engine gone raises DockerUnavailable there)
+        if warm is None:
+            return self.runner.run(job)
+        try:
+            return self.runner.run(job, warm)
+        except SandboxError:
+            raise
+        except Exception as exc:  # the engine went away mid-job: ours, and the batch checks it
+            raise RunnerError(f"Docker failed while grading: {type(exc).__name__}: {exc}") from None
 
     def close(self) -> None:
         with self._lock:
@@ -354,7 +364,8 @@ class Ahead:
         self._pool.shutdown(wait=True)
         for future in left:
             if future.done() and not future.cancelled() and future.exception() is None:
-                self.runner.discard(future.result())
+                with contextlib.suppress(Exception):  # an engine gone: orphans are reaped later
+                    self.runner.discard(future.result())
 
 
 def check_outdir(outdir: Path, submissions_dir: Path) -> None:
