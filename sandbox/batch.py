@@ -27,8 +27,6 @@ from sandbox.errors import (
     BrokerUnavailable,
     DockerUnavailable,
     InfrastructureError,
-    RunnerError,
-    SandboxError,
     SubmissionRejected,
     UsageError,
 )
@@ -346,14 +344,7 @@ class Ahead:
                 warm = future.result()
             except Exception:  # any failure to prepare: the cold path says what is wrong, if
                 warm = None  # anything still is (an engine gone raises DockerUnavailable there)
-        if warm is None:
-            return self.runner.run(job)
-        try:
-            return self.runner.run(job, warm)
-        except SandboxError:
-            raise
-        except Exception as exc:  # the engine went away mid-job: ours, and the batch checks it
-            raise RunnerError(f"Docker failed while grading: {type(exc).__name__}: {exc}") from None
+        return self.runner.run(job, warm) if warm is not None else self.runner.run(job)
 
     def close(self) -> None:
         with self._lock:

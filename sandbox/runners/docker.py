@@ -26,6 +26,7 @@ import requests
 from docker import DockerClient
 from docker.models.containers import Container
 from docker.types import LogConfig, Mount, Ulimit
+from urllib3.exceptions import HTTPError
 
 from sandbox.docker_client import LABEL
 from sandbox.errors import RunnerError, SubmissionRejected
@@ -219,6 +220,9 @@ class DockerRunner:
             if warm is None:
                 stdin = self._start(container, job.exercise.limits)
             return self._grade(job, container, stdin, archive, nonce, started)
+        except (docker.errors.DockerException, requests.RequestException, HTTPError, OSError) as exc:
+            # the engine went away while the job ran (a stream cut mid-read is urllib3's own)
+            raise RunnerError(f"Docker failed while grading: {_short(exc)}") from None
         finally:
             with self._lock:
                 self._active.discard(container)
