@@ -96,14 +96,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
         jobs=args.jobs, regrade=args.regrade, roster=Path(args.roster) if args.roster else None
     )
     started = time.monotonic()
-    try:
-        if exercise is None:
-            return _grade_course(args, subs, outdir, runner, options, err, started)
-        return _grade_class(args, exercise, subs, outdir, runner, options, err, started)
-    finally:
-        close = getattr(runner, "close", None)
-        if callable(close):
-            close()
+    if exercise is None:  # each batch removes what it started (prepared containers included)
+        return _grade_course(args, subs, outdir, runner, options, err, started)
+    return _grade_class(args, exercise, subs, outdir, runner, options, err, started)
 
 
 def _runner(args: argparse.Namespace, err: Console) -> Runner:

@@ -155,11 +155,7 @@ class BrokerRunner:
             raise self._watch.unavailable(exc) from None
 
     def alive(self) -> bool:
-        try:
-            client = redis.Redis.from_url(self.options.url, socket_timeout=3)
-            return bool(client.ping())
-        except BROKER_ERRORS:
-            return False
+        return self._watch.answers()
 
     def cancel(self) -> None:
         self._cancelled.set()
@@ -200,6 +196,12 @@ class BrokerWatch:
             elif self._down_since is not None and now - self._down_since > OUTAGE_S:
                 raise self.unavailable(None)
             return self._run_id
+
+    def answers(self) -> bool:
+        try:
+            return bool(self._client.ping())
+        except BROKER_ERRORS:
+            return False
 
     def failed(self) -> None:
         with self._lock:
