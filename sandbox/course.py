@@ -59,6 +59,11 @@ def plan_course(root: Path) -> CoursePlan:
         else:
             found.append((catalog[entry.name], entry))
     found.sort(key=lambda pair: (order.get(pair[0].slug, len(order)), pair[0].slug))
+    if not found:
+        raise UsageError(
+            f"no exercise folder under {root} (expected <slug>/<student>…; "
+            f"found: {', '.join(unknown[:5]) or 'nothing'})"
+        )
     present = {e.slug for e, _ in found}
     missing = [
         slug
@@ -69,19 +74,13 @@ def plan_course(root: Path) -> CoursePlan:
 
 
 def grade_course(
-    root: Path,
+    plan: CoursePlan,
     outdir: Path,
     runner: Runner,
     options: Options,
     on_event: Callable[[str, Finished], None] = lambda _slug, _event: None,
     on_start: Callable[[Batch], None] = lambda _batch: None,
 ) -> CourseSummary:
-    plan = plan_course(root)
-    if not plan.exercises:
-        raise UsageError(
-            f"no exercise folder under {root} (expected <slug>/<student>…; "
-            f"found: {', '.join(plan.unknown[:5]) or 'nothing'})"
-        )
     outdir.mkdir(parents=True, exist_ok=True)
     classes: list[Summary] = []
     for exercise, folder in plan.exercises:

@@ -190,7 +190,7 @@ def _grade_course(
 
     try:
         summary = grade_course(
-            root,
+            plan,
             outdir,
             runner,
             options,

@@ -107,9 +107,5 @@ def cmd_worker(args: argparse.Namespace) -> int:
         raise UsageError("--concurrency must be at least 1")
     options = BrokerOptions(check_url(args.broker))
     if args.visibility_timeout is not None:
-        options = BrokerOptions(
-            options.url,
-            visibility_timeout_s=args.visibility_timeout,
-            restore_interval_s=max(1, min(10, args.visibility_timeout // 4)),
-        )
+        options = BrokerOptions(options.url, visibility_timeout_s=args.visibility_timeout)
     return worker.start(options, args.concurrency, args.isolation, common.plain_log, args.name)

@@ -28,8 +28,12 @@ class BrokerOptions:
     # a shorter timeout would grade a long job twice. Also how long a job of a worker that died
     # waits before another worker takes it. Tests lower it (with a short-limit exercise).
     visibility_timeout_s: int = 2 * LONGEST_JOB_S
-    # How often a worker looks for such abandoned jobs (kombu's default is ~100 s).
-    restore_interval_s: int = 10
+
+    @property
+    def restore_interval_s(self) -> int:
+        """How often a worker looks for such abandoned jobs (kombu's default is ~100 s): a
+        quarter of the timeout, 1 to 10 s."""
+        return max(1, min(10, self.visibility_timeout_s // 4))
 
 
 def check_url(url: str) -> str:

@@ -72,7 +72,7 @@ def test_a_course_grades_each_exercise_and_writes_a_course_gradebook(
     out = tmp_path / "out"
     runner = FakeRunner(_respond)
 
-    summary = grade_course(root, out, runner, Options(jobs=2))
+    summary = grade_course(plan_course(root), out, runner, Options(jobs=2))
 
     assert summary.plan.unknown == ["delta", "notes.txt"]
     assert summary.plan.missing == ["gamma"]
@@ -95,10 +95,10 @@ def test_a_course_run_again_grades_only_what_is_new(course_home: Path, tmp_path:
     root = tmp_path / "course"
     _submit(root, "alpha", ["ana"])
     out = tmp_path / "out"
-    grade_course(root, out, FakeRunner(_respond), Options())
+    grade_course(plan_course(root), out, FakeRunner(_respond), Options())
     _submit(root, "gamma", ["ana"])
     runner = FakeRunner(_respond)
-    grade_course(root, out, runner, Options())
+    grade_course(plan_course(root), out, runner, Options())
     assert [(j.exercise.slug, j.submission_id) for j in runner.jobs] == [("gamma", "ana")]
     rows = list(csv.DictReader((out / "course-gradebook.csv").open()))
     assert [(r["alpha"], r["gamma"], r["total"]) for r in rows] == [("3", "2", "5")]
@@ -110,7 +110,7 @@ def test_a_course_root_without_exercise_folders_is_a_usage_error(
     root = tmp_path / "course"
     (root / "homework").mkdir(parents=True)
     with pytest.raises(UsageError, match="no exercise folder under"):
-        grade_course(root, tmp_path / "out", FakeRunner(_respond), Options())
+        grade_course(plan_course(root), tmp_path / "out", FakeRunner(_respond), Options())
     with pytest.raises(UsageError, match="not a folder"):
         plan_course(tmp_path / "nowhere")
 
@@ -121,7 +121,7 @@ def test_student_ids_cannot_inject_into_the_course_page_or_csv(
     root = tmp_path / "course"
     _submit(root, "alpha", ["=cmd", "x<b>y"])
     out = tmp_path / "out"
-    grade_course(root, out, FakeRunner(_respond), Options())
+    grade_course(plan_course(root), out, FakeRunner(_respond), Options())
     assert "'=cmd" in (out / "course-gradebook.csv").read_text()
     page = (out / "course.html").read_text()
     assert "x<b>y" not in page and "x&lt;b&gt;y" in page
