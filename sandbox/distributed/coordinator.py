@@ -111,7 +111,7 @@ class BrokerRunner:
         backend = self.app.backend
         meta = self._call(lambda: backend.get_task_meta(job_id, cache=False))
         if meta.get("status") == "SUCCESS" and _graded(meta.get("result")):
-            return meta["result"]  # graded while we were away (or for an identical copy)
+            return meta["result"]  # graded while we were away
         if meta.get("status") in TERMINAL:
             self._call(lambda: backend.forget(job_id))  # an earlier try's failure or refusal
         sent_under = self._send(request)

@@ -60,11 +60,15 @@ def pack_submission(folder: Path) -> bytes:
     return packed
 
 
-def job_id(slug: str, exercise_digest: str, image_digest: str, archive: bytes) -> str:
-    """Derived from what decides the result: the same submission, exercise and image are the same
-    job however often it is sent, so a second result for it changes nothing."""
+def job_id(
+    slug: str, exercise_digest: str, image_digest: str, submission_id: str, archive: bytes
+) -> str:
+    """Derived from what decides the result: the same student's submission, exercise and image
+    are the same job however often it is sent, so a second result for it changes nothing. The
+    student is part of it: two students with identical files are two jobs, or the first one's
+    reply, deleted once saved, would leave the other waiting for it."""
     h = hashlib.sha256(f"backend-sandbox-job/{FORMAT}\0{slug}\0{exercise_digest}\0".encode())
-    h.update(f"{image_digest}\0".encode())
+    h.update(f"{image_digest}\0{submission_id}\0".encode())
     h.update(archive)
     return h.hexdigest()[:32]
 
@@ -79,7 +83,13 @@ class GradeRequest:
 
     @property
     def job_id(self) -> str:
-        return job_id(self.exercise, self.exercise_digest, self.image_digest, self.archive)
+        return job_id(
+            self.exercise,
+            self.exercise_digest,
+            self.image_digest,
+            self.submission_id,
+            self.archive,
+        )
 
     def to_message(self) -> dict[str, Any]:
         return {

@@ -220,7 +220,12 @@ class DockerRunner:
             if warm is None:
                 stdin = self._start(container, job.exercise.limits)
             return self._grade(job, container, stdin, archive, nonce, started)
-        except (docker.errors.DockerException, requests.RequestException, HTTPError, OSError) as exc:
+        except (
+            docker.errors.DockerException,
+            requests.RequestException,
+            HTTPError,
+            OSError,
+        ) as exc:
             # the engine went away while the job ran (a stream cut mid-read is urllib3's own)
             raise RunnerError(f"Docker failed while grading: {_short(exc)}") from None
         finally:

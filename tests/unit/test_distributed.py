@@ -50,8 +50,10 @@ def test_packing_is_deterministic_and_the_job_id_follows_the_content(tmp_path: P
     a = pack_submission(_folder(tmp_path / "a"))
     b = pack_submission(_folder(tmp_path / "b"))
     assert a == b, "same files, same bytes: the same job id on every run and every machine"
-    one, two = _request(tmp_path / "x"), _request(tmp_path / "x", submission_id="bob")
-    assert one.job_id == two.job_id  # the id is the content's, exercise's and image's
+    one, again = _request(tmp_path / "x"), _request(tmp_path / "x")
+    assert one.job_id == again.job_id  # the id is the content's, student's, exercise's, image's
+    # Two students with the same files are two jobs: one reply each, each deleted once saved.
+    assert _request(tmp_path / "v", submission_id="bob").job_id != one.job_id
     assert _request(tmp_path / "y", image_digest="ee" * 6).job_id != one.job_id
     assert _request(tmp_path / "z", exercise_digest="ff" * 8).job_id != one.job_id
     changed = pack_submission(_folder(tmp_path / "c", "app = 2\n"))

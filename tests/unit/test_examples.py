@@ -243,7 +243,5 @@ def test_measure_mutants_grades_only_the_sampled_mutants(demo: Exercise) -> None
     assert full.tested == full.generated == len(seen) >= 5
     assert all("/mutant-" in name for name in seen)
     assert [str(m) for m in full.survivors] == ["app.py:4: `3` → `4`"]
-    [sampled] = measure_mutants(
-        [demo], FakeRunner(respond), options=MutantOptions(seed=0, limit=2)
-    )
+    [sampled] = measure_mutants([demo], FakeRunner(respond), options=MutantOptions(seed=0, limit=2))
     assert sampled.tested == 2 and sampled.generated == full.generated

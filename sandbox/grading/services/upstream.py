@@ -205,7 +205,9 @@ def _read_body(http: BaseHTTPRequestHandler) -> bytes:
             try:
                 size = int(line.split(b";")[0].strip(), 16)
             except ValueError:
-                raise ValueError(f"a chunked body with a bad chunk size line {line[:40]!r}") from None
+                raise ValueError(
+                    f"a chunked body with a bad chunk size line {line[:40]!r}"
+                ) from None
             if size == 0:
                 while http.rfile.readline(1024).strip():  # trailer fields, up to the blank line
                     pass
