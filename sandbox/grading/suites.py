@@ -550,7 +550,7 @@ def serve_correct(grader: Path, uid: int | None, host: str, port: int) -> int:
         if error:
             print(f"sandbox run: the API did not start:\n{error}", flush=True)
             return 1
-        print(f"sandbox run: the correct API is listening on port {port}", flush=True)
+        print("sandbox run: the correct API is up, at the address above", flush=True)
         return server.wait()
     finally:
         server.close()

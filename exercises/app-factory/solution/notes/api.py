@@ -28,7 +28,7 @@ def create_note():
     body = request.get_json(silent=True)
     text = body.get("text") if isinstance(body, dict) else None
     if not isinstance(text, str) or not text.strip():
-        return jsonify(error="send a JSON object with a non-empty string 'text'"), 400
+        return jsonify(error="send a JSON object with a non-blank string 'text'"), 400
     try:
         note = store().add(text)
     except StoreFull as full:
