@@ -3,6 +3,13 @@
 The dependency is a grader-controlled upstream (its URL in UPSTREAM_URL): the grader counts its
 calls, slows it, makes it fail, kills and revives it. The app is restarted with chosen
 environments (app.restart(env=...)) and signalled (SIGTERM) like a platform would.
+
+Mutants (`sandbox verify health-config --mutants`) that survive are equivalent: a default of
+UPSTREAM_URL other than "" or no "required" check (the URL check that follows still refuses it,
+naming UPSTREAM_URL); the statuses' wording on a 503 (anything but "ready"); the drain thread's
+daemon flag (os._exit ends the process either way); rstrip("/") (the grader's UPSTREAM_URL has
+no trailing slash); /work's bounds and default and its body (a helper the README describes only as
+"sleeps N ms, at most 3000").
 """
 
 import contextlib
@@ -141,9 +148,9 @@ def test_an_invalid_upstream_url_stops_start_up(restored, checks):
 
 @pytest.mark.points(1)
 def test_an_invalid_timeout_stops_start_up(restored, checks):
-    """DEPENDENCY_TIMEOUT_S that is not a number in (0, 30] stops start-up, naming it."""
+    """DEPENDENCY_TIMEOUT_S that is not a number in (0, 30] stops start-up, naming it; 30 starts."""
     app = restored
-    for value in ("soon", "-1"):
+    for value in ("soon", "-1", "0", "31"):
         with checks.case(f"DEPENDENCY_TIMEOUT_S={value!r}"):
             refuses_to_start(
                 app,
@@ -151,6 +158,12 @@ def test_an_invalid_timeout_stops_start_up(restored, checks):
                 "DEPENDENCY_TIMEOUT_S",
                 "an invalid setting must never be silently replaced",
             )
+    with checks.case("DEPENDENCY_TIMEOUT_S='30' (the largest allowed)"):
+        started, code, output = start_with(app, {"DEPENDENCY_TIMEOUT_S": "30"})
+        assert started, (
+            f"With DEPENDENCY_TIMEOUT_S='30' the app did not start (exit code {code}):\n"
+            f"{output.strip()[-800:] or '(nothing)'}\nThe range is (0, 30]: 30 itself is allowed."
+        )
 
 
 # -- probes -----------------------------------------------------------------------------------

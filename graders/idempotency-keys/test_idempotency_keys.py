@@ -9,7 +9,12 @@ failure is 502 and releases the key; keys are remembered 24 hours.
 
 Mutants (`sandbox verify idempotency-keys --mutants`) that survive are equivalent: the key-length
 bound 255 -> 256 (the README names 1..255 as what clients send, not what a longer key gets); the
-wait deadline `+ WAIT_S` -> `- WAIT_S` (duplicates then answer 409 at once, which the README allows).
+wait deadline `+ WAIT_S` -> `- WAIT_S` and WAIT_S itself (duplicates then answer 409 sooner or
+later, which the README allows), the polling sleep, the provider timeout; the 409 path (reached
+only when the first request outlives WAIT_S, which the README's 5 s leaves untested); the
+record's key prefix and "running" marker (names the README leaves to the learner); the
+`raw is None` retry (a race between a failed first attempt and its duplicate); decode_responses
+(json.loads reads bytes as well).
 """
 
 import json
@@ -48,8 +53,18 @@ def provider(upstreams):
     return Provider(upstreams[0])
 
 
+DAY_S = 24 * 3600
+
+
 def new_charge():
     return {"amount": unique_int(100, 100_000), "currency": secrets.choice(["eur", "usd", "gbp"])}
+
+
+def json_error(r, why):
+    """A JSON body {"error": "<a message>"}: the client learns what to do."""
+    body = expect.json_object(r, "error", why=why)
+    if not isinstance(body["error"], str) or not body["error"].strip():
+        expect.fail(r, '{"error": "<a message>"} (a non-empty string)', why)
 
 
 def post(app, key, body):
@@ -82,12 +97,14 @@ def test_a_charge_is_made_at_the_provider(app, provider):
 
 @pytest.mark.points(2)
 def test_a_retry_answers_the_same_and_charges_once(app, provider):
-    """A retry with the same key and body answers the same status and body, with no new charge."""
+    """A retry with the same key and body (in any field order) answers the same, with no new charge."""
     key, body = unique("key"), new_charge()
     _, charge = charged_once(app, provider, key, body)
-    for attempt in (2, 3):
-        r = post(app, key, body)
-        expect.status(r, 201, why=f"attempt {attempt} repeats the first answer, a 201")
+    reordered = dict(reversed(list(body.items())))  # the same JSON object, fields in another order
+    for attempt, sent in ((2, body), (3, reordered)):
+        r = post(app, key, sent)
+        order = "" if sent is body else " (the same body, its fields in another order)"
+        expect.status(r, 201, why=f"attempt {attempt}{order} repeats the first answer, a 201")
         if expect.json_body(r) != charge:
             expect.fail(
                 r,
@@ -124,7 +141,7 @@ def test_the_same_key_with_another_body_is_422(app, provider):
     other = {**body, "amount": body["amount"] + 1}
     r = post(app, key, other)
     expect.status(r, 422, why="a key names one request: reusing it for another is a client bug")
-    expect.json_object(r, "error")
+    json_error(r, "the client learns it reused a key")
     assert len(provider.charges) == 1, (
         f"POST /charges with a used Idempotency-Key and another body charged at the provider "
         f"({len(provider.charges)} charges in all); expected no new charge"
@@ -148,16 +165,20 @@ def test_different_keys_are_different_charges(app, provider):
 
 @pytest.mark.points(1)
 def test_a_missing_key_is_400(app, provider):
-    """POST /charges without an Idempotency-Key answers 400 with a JSON error and charges nothing."""
+    """POST /charges without an Idempotency-Key answers 400 with a JSON error and charges nothing;
+    a key of 255 characters (the longest allowed) is a key."""
     r = app.post("/charges", json=new_charge())
     expect.status(r, 400, why="without a key a retry could charge twice")
-    expect.json_object(r, "error")
+    json_error(r, "the client learns it must send a key")
     assert not provider.charges, "POST /charges without Idempotency-Key charged at the provider"
+    longest = unique("k").ljust(255, "x")
+    r = post(app, longest, new_charge())
+    expect.status(r, 201, why="Idempotency-Key may be 1..255 characters: 255 is allowed")
 
 
 @pytest.mark.points(1)
 def test_an_invalid_body_is_400(app, provider, checks):
-    """A body without a whole positive "amount" and a three-letter "currency" is 400, no charge."""
+    """A body without a whole "amount" >= 1 and a three-letter "currency" is 400, no charge."""
     for body in (
         {"amount": 0, "currency": "eur"},
         {"amount": True, "currency": "eur"},
@@ -168,7 +189,21 @@ def test_an_invalid_body_is_400(app, provider, checks):
             before = len(provider.charges)
             r = post(app, unique("key"), body)
             expect.status(r, 400, why="invalid input is refused before any charge")
+            json_error(r, "the client learns what is wrong with its body")
             assert len(provider.charges) == before, f"body {json.dumps(body)} was charged"
+    with checks.case("a body that is not JSON"):
+        before = len(provider.charges)
+        r = app.post(
+            "/charges",
+            data="{amount: 5",
+            headers={"Idempotency-Key": unique("key"), "Content-Type": "application/json"},
+        )
+        expect.status(r, 400, why="a body that is not JSON is not an object: invalid input")
+        json_error(r, "clients of a JSON API read JSON errors, never an HTML page")
+        assert len(provider.charges) == before, "a body that is not JSON was charged"
+    with checks.case('body {"amount": 1, "currency": "eur"} (the smallest amount)'):
+        r = post(app, unique("key"), {"amount": 1, "currency": "eur"})
+        expect.status(r, 201, why="an amount is a whole number of cents >= 1: 1 is allowed")
 
 
 @pytest.mark.points(3)
@@ -201,6 +236,7 @@ def test_a_provider_failure_can_be_retried(app, provider):
     provider.failing = True
     r = post(app, key, body)
     expect.status(r, 502, why="the provider failed: nothing was charged, the client may retry")
+    json_error(r, "the client learns the provider failed and that it may retry")
     provider.failing = False
     r = post(app, key, body)
     expect.status(r, 201, why="after a failure the key is released: the retry makes the charge")
@@ -210,10 +246,22 @@ def test_a_provider_failure_can_be_retried(app, provider):
 
 
 @pytest.mark.points(1)
-def test_keys_are_remembered_for_24_hours(app, provider, clock):
-    """A key still replays 23 hours later; after 24 hours and a bit it is forgotten (a new charge)."""
+def test_keys_are_remembered_for_24_hours(app, provider, clock, redis):
+    """Records are kept in Redis with a TTL of 24 hours: a key still replays 23 hours later, and
+    after 24 hours and a bit it is forgotten (a new charge)."""
     key, body = unique("key"), new_charge()
-    _, charge = charged_once(app, provider, key, body)
+    first, charge = charged_once(app, provider, key, body)
+    client = redis.client()
+    ttls = {name: client.ttl(name) for name in client.scan_iter(count=1000)}
+    longest = max(ttls.values(), default=-2)
+    if not DAY_S - 30 <= longest <= DAY_S:
+        shown = sorted(ttls.items(), key=lambda kv: -kv[1])[:5]
+        expect.fail(
+            first,
+            f"the record in Redis with a TTL of 24 hours ({DAY_S} s), none longer "
+            f"(the longest TTLs in Redis right after the charge: {shown})",
+            "a key is for retries, not forever; a longer TTL keeps charges replayable too long",
+        )
     clock.advance(23 * 3600)
     r = post(app, key, body)
     expect.status(r, 201, why="23 h later the key is still remembered")

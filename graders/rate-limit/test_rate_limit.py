@@ -6,7 +6,11 @@ Retry-After; windows reset (the grader's clock ages Redis's TTLs); clients are i
 parallel burst lets exactly 5 through; no key is 401.
 
 Mutants (`sandbox verify rate-limit --mutants`) that survive are equivalent: `max(ttl, 1)` ->
-`max(ttl, 2)` (it only differs in a window's last second, and 2 is still within the stated 1..60).
+`max(ttl, 2)` (it only differs in a window's last second, and 2 is still within the stated 1..60);
+decode_responses (INCR and TTL answer integers either way); the "ratelimit:" key prefix (the README
+asks only that the key's name contain the API key); a pipeline without MULTI (its INCR is atomic
+on its own: only a window expiring between SET NX and INCR tells them apart, a race no test can
+time); the quotes (the body's fields are the learner's).
 """
 
 import pytest

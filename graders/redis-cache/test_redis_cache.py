@@ -7,7 +7,9 @@ concurrent cold requests make one catalog call.
 
 Mutants (`sandbox verify redis-cache --mutants`) that survive are equivalent: the lock's timeout
 and blocking_timeout (10 -> 11, 5 -> 6: the README promises neither, only answers within 5 s);
-get_json(silent=False) on PUT (the grader, like the README, only sends JSON objects there).
+get_json(silent=False) on PUT (the grader, like the README, only sends JSON objects there); the
+catalog calls' timeout (3 -> 4 s); decode_responses (json.loads reads bytes as well); the error
+answer's message (its body is the learner's).
 """
 
 import json

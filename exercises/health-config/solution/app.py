@@ -28,8 +28,8 @@ def load_config(env):
     try:
         timeout = float(raw_timeout)
     except ValueError:
-        timeout = -1.0
-    if not 0 < timeout <= 30:
+        timeout = None
+    if timeout is None or not 0 < timeout <= 30:
         sys.exit(f"config error: DEPENDENCY_TIMEOUT_S must be a number of seconds in (0, 30], "
                  f"got {raw_timeout!r}")
     return {

@@ -39,7 +39,7 @@ def quote():
     }
     if count > LIMIT:
         headers["Retry-After"] = str(reset_s)
-        return jsonify(error=f"rate limit of {LIMIT} per {WINDOW_S} s exceeded"), 429, headers
+        return jsonify(error="rate limit exceeded: retry after Retry-After seconds"), 429, headers
     return jsonify(client=api_key, quote=secrets.choice(QUOTES)), 200, headers
 
 
