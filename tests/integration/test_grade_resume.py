@@ -24,6 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "http-handler-class"
 
 
+def _interruptible() -> None:
+    """In the child: Ctrl-C's default, even when this suite was started in the background by a
+    shell, which leaves SIGINT ignored for everything it starts (Python then never raises it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _grade(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "sandbox", "grade", *args, "--json"],
@@ -151,6 +157,7 @@ def test_ctrl_c_stops_a_batch_at_once_and_says_how_to_resume(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_interruptible,
     )
     owner = f"{LABEL}.owner={socket.gethostname()}:{proc.pid}"
     deadline = time.monotonic() + 60

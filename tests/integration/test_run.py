@@ -19,6 +19,12 @@ from sandbox import exercises
 pytestmark = pytest.mark.docker
 
 
+def _interruptible() -> None:
+    """In the child: Ctrl-C's default, even when this suite was started in the background by a
+    shell, which leaves SIGINT ignored for everything it starts (Python then never raises it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -46,6 +52,7 @@ def test_run_serves_on_loopback_and_leaves_nothing_when_stopped(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_interruptible,
         env={**os.environ, "XDG_DATA_HOME": str(tmp_path)},
     )
     try:
