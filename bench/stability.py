@@ -53,6 +53,7 @@ def main() -> None:
     print(f"{args.n} gradings each of reference and starter, {args.j} at once, {elapsed:.0f} s")
     print(f"{'exercise':<20}{'kind':<10}{'scores':<22}{'median s':>9}  varying tests")
     by_run: dict[tuple[str, str], list[Result]] = defaultdict(list)
+    rare: list[str] = []
     for (ex, kind, _), result in zip(work, results, strict=True):
         by_run[(ex.slug, kind)].append(result)
     for (slug, kind), runs in by_run.items():
@@ -68,8 +69,29 @@ def main() -> None:
         shown = ", ".join(f"{s} x{n}" for s, n in scores.most_common())
         notes = "; ".join(varying) + (f"; {infra} infrastructure failures" if infra else "")
         print(f"{slug:<20}{kind:<10}{shown:<22}{median:>9.1f}  {notes or '-'}")
+        rare.extend(_rarest_failures(slug, kind, runs, outcomes))
+    for line in rare:  # what the odd runs said: the place to start diagnosing
+        print(line)
     print("flaky: none" if not flaky else f"flaky: {flaky} (see above)")
     sys.exit(1 if flaky else 0)
+
+
+def _rarest_failures(
+    slug: str, kind: str, runs: list[Result], outcomes: dict[str, Counter[str]]
+) -> list[str]:
+    """For each test whose outcome varied, the message of one run with its rarer outcome."""
+    lines = []
+    for name, counts in outcomes.items():
+        if len(counts) < 2:
+            continue
+        rarer = counts.most_common()[-1][0]
+        for r in runs:
+            odd = [t for t in r.tests if t.name == name and t.status.value == rarer]
+            if odd:
+                message = " ".join(odd[0].message.split())[:600]
+                lines.append(f"{slug} {kind} {name} ({rarer}): {message or '(no message)'}")
+                break
+    return lines
 
 
 if __name__ == "__main__":

@@ -106,6 +106,16 @@ def test_login_issues_an_hs256_token_signed_with_the_secret(app, app_secrets, cl
         expect.status(r, 409, why="the username is taken")
         expect.status(app.post("/register", json={"username": unique("user")}), 400)
         expect.status(app.post("/login", json={"username": username}), [400, 401])
+    not_json = {"data": "x", "headers": {"Content-Type": "text/plain"}}
+    with checks.case("a body that is not JSON: POST /register 400, POST /login 400 or 401"):
+        expect.status(app.post("/register", **not_json), 400)
+        expect.status(app.post("/login", **not_json), [400, 401])
+    for label, creds in {
+        "a wrong password": {"username": username, "password": password + "x"},
+        "an unknown username": {"username": unique("nobody"), "password": password},
+    }.items():
+        with checks.case(f"POST /login with {label} is 401"):
+            expect.status(app.post("/login", json=creds), 401, why="no token without the password")
     tokens = login(app, username, password)
     token = tokens["access_token"]
     header: dict = {}
@@ -326,4 +336,9 @@ def test_access_and_refresh_tokens_are_not_interchangeable(app, checks):
         refused(
             app.post("/refresh", json={"refresh_token": unique("refresh")}),
             "only a refresh token the app issued can be refreshed",
+        )
+    with checks.case("POST /refresh with a body that is not JSON"):
+        refused(
+            app.post("/refresh", data="x", headers={"Content-Type": "text/plain"}),
+            "every refusal is a 401 (never a 415 or a 500)",
         )

@@ -127,10 +127,13 @@ def test_an_owner_creates_reads_updates_and_deletes_a_note(app, checks):
         title = unique("new-title")
         r = user.call("PUT", path, json={"title": title, "body": "changed"})
         expect.status(r, 200)
-        if expect.json_object(r, "title")["title"] != title:
-            expect.fail(r, f"the replaced note, with title {title!r}")
+        changed = expect.json_object(r, "title", "body")
+        if (changed["title"], changed["body"]) != (title, "changed"):
+            expect.fail(r, f"the replaced note, with title {title!r} and body 'changed'")
     with checks.case("POST /notes with an empty title is 400"):
         expect.status(user.call("POST", "/notes", json={"title": ""}), 400)
+    with checks.case(f"PUT {path} with an empty title is 400"):
+        expect.status(user.call("PUT", path, json={"title": "", "body": "x"}), 400)
     with checks.case(f"DELETE {path}, then GET it"):
         expect.status(user.call("DELETE", path), 204)
         expect.status(user.call("GET", path), 404, why="a deleted note is gone")
@@ -254,6 +257,28 @@ def test_the_owner_comes_from_the_token_not_the_body(app, checks):
 
 
 @pytest.mark.points(1)
+def test_register_and_login_refuse_bad_requests(app, checks):
+    """A taken name is 409, a missing field or a body that is not JSON 400; wrong credentials 401"""
+    user = User(app)
+    with checks.case("POST /register with a taken username"):
+        r = app.post("/register", json={"username": user.username, "password": "another-pw"})
+        expect.status(r, 409, why="one account per username")
+    for label, body in {
+        "no password": {"json": {"username": unique("user")}},
+        "an empty username": {"json": {"username": "", "password": unique_password()}},
+        "a body that is not JSON": {"data": "x", "headers": {"Content-Type": "text/plain"}},
+    }.items():
+        with checks.case(f"POST /register with {label}"):
+            expect.status(app.post("/register", **body), 400, why="say what is missing")
+    for label, creds in {
+        "a wrong password": {"username": user.username, "password": user.password + "x"},
+        "an unknown username": {"username": unique("nobody"), "password": user.password},
+    }.items():
+        with checks.case(f"POST /login with {label}"):
+            expect.status(app.post("/login", json=creds), 401, why="no token without the password")
+
+
+@pytest.mark.points(1)
 def test_registering_cannot_choose_a_role(app, checks):
     """POST /register with "role": "admin" still makes a plain user"""
     mallory = User(app, role="admin")
@@ -290,6 +315,9 @@ def test_user_management_is_for_admins_only(app, admin, checks):
     with checks.case("the admin PUT /users/<id>/role with role 'root' is 400"):
         r = admin.call("PUT", f"/users/{mallory.id}/role", json={"role": "root"})
         expect.status(r, 400, why="the roles are 'user' and 'admin'")
+    with checks.case("the admin PUT /users/<unknown id>/role is 404"):
+        r = admin.call("PUT", f"/users/{mallory.id + 10_000}/role", json={"role": "user"})
+        expect.status(r, 404, why="no such account")
 
 
 @pytest.mark.points(2)
@@ -352,5 +380,7 @@ def test_the_admin_password_comes_from_the_environment(app, app_secrets, checks)
             r = app.post("/login", json={"username": ADMIN, "password": guess})
             # An empty password may be refused as a bad request too (the README: both accepted).
             expect.status(
-                r, [400, 401] if guess == "" else 401, why="only ADMIN_PASSWORD opens the admin account"
+                r,
+                [400, 401] if guess == "" else 401,
+                why="only ADMIN_PASSWORD opens the admin account",
             )
