@@ -14,11 +14,10 @@ answer's message (its body is the learner's).
 
 import json
 import threading
-import time
 
 import pytest
 
-from sandbox.grading import expect, together, unique, unique_int
+from sandbox.grading import burst, expect, responses, unique, unique_int
 
 
 class Catalog:
@@ -213,38 +212,12 @@ def test_errors_are_passed_on_and_not_cached(app, catalog, redis):
     get_product(app, catalog.products[missing])
 
 
-def timed_burst(app, n, path):
-    """`n` simultaneous GETs of `path`; when any got no answer, the failure lists when each of
-    them answered (a slow lock hand-off shows as answers spread towards the limit)."""
-    start = time.monotonic()
-
-    def one():
-        r = app.request("GET", path, fresh_connection=True)
-        return r, time.monotonic() - start
-
-    results = together([one] * n)
-    failed = [r for r in results if isinstance(r, BaseException)]
-    if failed:
-        times = ", ".join(
-            f"no answer ({type(r).__name__})"
-            if isinstance(r, BaseException)
-            else f"{r[0].status_code} after {r[1]:.2f} s"
-            for r in results
-        )
-        raise AssertionError(
-            f"{len(failed)} of {n} simultaneous GET {path} got no answer within "
-            f"{app.spec.request_timeout_s:g} s ({times}). Waiting readers must get the "
-            f"product once the first reader has filled the cache: {failed[0]}"
-        )
-    return [r for r, _elapsed in results]
-
-
 @pytest.mark.points(3)
 def test_ten_concurrent_cold_reads_make_one_catalog_call(app, catalog):
     """Ten simultaneous reads of a cold product make exactly one catalog call (no stampede)."""
     product = catalog.add()
     catalog.upstream.delay_s = 0.5  # slow, as a real backend under load
-    answers = timed_burst(app, 10, f"/products/{product['id']}")
+    answers = responses(burst(app, 10, "GET", f"/products/{product['id']}"))
     for r in answers:
         expect.status(r, 200, why="every one of the ten concurrent readers gets the product")
         if r.json() != product:

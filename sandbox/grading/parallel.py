@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 import requests
 
+from sandbox.grading.learner_app import AppNoAnswer
+
 T = TypeVar("T")
 
 MAX_PARALLEL = 64
@@ -51,8 +53,21 @@ def burst(
 
 
 def responses(results: list[requests.Response | BaseException]) -> list[requests.Response]:
-    """The answered ones; raise the first failure when any call got no answer."""
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return [r for r in results if isinstance(r, requests.Response)]
+    """The answered ones. When any call got no answer, its failure is raised, saying how every
+    call of the burst ended and how long each answer took: a slow hand-off between them (a
+    lock, a queue) shows as answers spreading towards the limit."""
+    failed = [r for r in results if isinstance(r, BaseException)]
+    if not failed:
+        return [r for r in results if isinstance(r, requests.Response)]
+    first = failed[0]
+    if len(results) == 1 or not isinstance(first, AppNoAnswer):
+        raise first
+    outcomes = ", ".join(
+        f"{r.status_code} after {r.elapsed.total_seconds():.2f} s"
+        if isinstance(r, requests.Response)
+        else "no answer"
+        for r in results
+    )
+    raise AppNoAnswer(
+        f"{len(failed)} of {len(results)} simultaneous calls got no answer ({outcomes}): {first}"
+    ) from first

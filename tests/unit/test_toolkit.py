@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import threading
 import time
@@ -13,8 +14,9 @@ import requests
 from sandbox.grading import expect
 from sandbox.grading.checks import Checks
 from sandbox.grading.data import unique, unique_email, unique_int, unique_password
+from sandbox.grading.learner_app import AppNoAnswer
 from sandbox.grading.logs import json_lines
-from sandbox.grading.parallel import together
+from sandbox.grading.parallel import responses, together
 from sandbox.grading.transcript import Transcript, record
 
 
@@ -168,6 +170,21 @@ def test_together_really_starts_the_calls_at_once() -> None:
     assert peak[0] >= 8, "every call was in flight at the same moment"
     with pytest.raises(ValueError):
         together([])
+
+
+def test_a_burst_with_a_silent_call_says_how_every_call_ended() -> None:
+    answered = response(200)
+    answered.elapsed = datetime.timedelta(seconds=0.61)
+    silent = AppNoAnswer("GET /x got no answer within 5 s")
+    assert responses([answered, answered]) == [answered, answered]
+    with pytest.raises(AppNoAnswer) as failure:
+        responses([answered, silent, answered])
+    message = str(failure.value)
+    assert message.startswith("1 of 3 simultaneous calls got no answer")
+    assert "200 after 0.61 s, no answer, 200 after 0.61 s" in message
+    assert message.endswith("GET /x got no answer within 5 s")
+    with pytest.raises(RuntimeError, match="the grader's own bug"):  # not the app's: as it was
+        responses([answered, RuntimeError("the grader's own bug")])
 
 
 def test_unique_data_differs_every_time() -> None:
